@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+// ntk-replication: reproduces Jacot, Gabriel & Hongler (NeurIPS 2018), "Neural Tangent Kernel",
+// and related wide-network results. See README.md for the map of targets.
+import PackageDescription
+
+let package = Package(
+    name: "ntk-replication",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "NTKCore", targets: ["NTKCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C system libraries (found through pkg-config; `make deps` installs them)
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CLAPACKE", pkgConfig: "lapacke",
+                       providers: [.apt(["liblapacke-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CFreeType", pkgConfig: "freetype2",
+                       providers: [.apt(["libfreetype-dev"])]),
+
+        // MARK: - Core library: all numerical code
+        .target(
+            name: "NTKCore",
+            dependencies: ["CBLAS", "CLAPACKE", "CZlib", "CCrypto"]
+        ),
+
+        // MARK: - Executables
+        .executableTarget(
+            name: "ntk-bench",
+            dependencies: [
+                "NTKCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Tests
+        .testTarget(name: "NTKCoreTests", dependencies: ["NTKCore"]),
+    ]
+)
