@@ -43,6 +43,6 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        .testTarget(name: "NTKCoreTests", dependencies: ["NTKCore"]),
+        .testTarget(name: "NTKCoreTests", dependencies: ["NTKCore", "CZlib"]),
     ]
 )

@@ -1,0 +1,66 @@
+# ntk-replication — the two commands a reviewer needs:
+#   make figures   regenerate every figure, its CSV/JSON record and figures/CLAIMS.md
+#   make verify    run the test suite that asserts the paper's claims (what CI runs)
+# Everything else is a building block of those two.
+
+SHELL := /bin/bash
+SWIFT ?= swift
+# Release build with testability, used for both the binaries and the tests, so one build serves
+# both (numeric Swift in debug is 10-50x slower).
+SWIFTFLAGS := -c release -Xswiftc -enable-testing
+BIN := .build/release
+
+APT_PACKAGES := pkg-config libopenblas-dev liblapacke-dev libpng-dev zlib1g-dev libssl-dev \
+                libfreetype-dev fonts-dejavu-core curl
+PKG_MODULES := openblas lapacke libpng zlib libcrypto freetype2
+FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Figure executables (added as their issues land).
+FIGURES := $(sort $(notdir $(wildcard Sources/fig*)))
+
+.PHONY: all deps build data test verify figures bench plot-demo clean help
+
+all: build
+
+help:
+	@echo "make figures   regenerate every figure under figures/ (paper scale)"
+	@echo "make verify    run the claim and unit tests (quick scale; what CI runs)"
+	@echo "make deps      install the system libraries with apt if pkg-config cannot find them"
+	@echo "make data      fetch MNIST into data/mnist and verify SHA-256 (NTK_MNIST_MIRROR=dir for a local copy)"
+	@echo "make build     swift build (release)"
+	@echo "make bench     performance benchmarks (ntk-bench)"
+	@echo "make clean     remove build products"
+
+deps:
+	@if pkg-config --exists $(PKG_MODULES) && [ -f $(FONT) ] && command -v curl >/dev/null; then \
+	  echo "deps: all system libraries found"; \
+	else \
+	  echo "deps: installing $(APT_PACKAGES)"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
+	fi
+
+build: deps
+	$(SWIFT) build $(SWIFTFLAGS)
+
+data:
+	@bash scripts/fetch-mnist.sh data/mnist
+
+test verify: deps data
+	$(SWIFT) build $(SWIFTFLAGS) --build-tests
+	$(SWIFT) test $(SWIFTFLAGS) --skip-build --disable-swift-testing
+
+figures: build data
+	@if [ -z "$(FIGURES)" ]; then \
+	  echo "figures: no figure executables exist yet (issues 5 and 6 add fig1-fig6)."; \
+	  echo "figures: nothing to regenerate; see README.md for what is planned."; \
+	else \
+	  set -e; for f in $(FIGURES); do echo "== $$f"; $(BIN)/$$f --out figures; done; \
+	fi
+
+bench: build
+	$(BIN)/ntk-bench
+
+clean:
+	rm -rf .build
