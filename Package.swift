@@ -33,7 +33,23 @@ let package = Package(
             dependencies: ["CBLAS", "CLAPACKE", "CZlib", "CCrypto"]
         ),
 
+        // MARK: - Figure machinery: options, run records, claims, CLAIMS.md
+        .target(
+            name: "NTKFigures",
+            dependencies: [
+                "NTKCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         // MARK: - Executables
+        .executableTarget(
+            name: "claims-report",
+            dependencies: [
+                "NTKCore", "NTKFigures",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "ntk-bench",
             dependencies: [

@@ -7,6 +7,10 @@ import Glibc
 public struct OutputError: Error, CustomStringConvertible, Sendable {
     public let path: String
     public let reason: String
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
     public var description: String { "cannot write \(path): \(reason)" }
 }
 
