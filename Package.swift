@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "NTKCore", targets: ["NTKCore"]),
+        .executable(name: "ntk", targets: ["ntk"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -52,6 +53,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "ntk-bench",
+            dependencies: [
+                "NTKCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "ntk",
             dependencies: [
                 "NTKCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -18,6 +18,12 @@ struct Bench: ParsableCommand {
     @Option(help: "Size n of the n×n dgemm roofline.")
     var gemmSize: Int = 4000
 
+    @Flag(help: "Skip the dgemm roofline.")
+    var skipGemm = false
+
+    @Flag(help: "Analytic kernel at N = 1000 only (a quick smoke run).")
+    var quick = false
+
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
         guard gemmSize >= 1 else { throw ValidationError("--gemm-size must be at least 1") }
@@ -28,14 +34,64 @@ struct Bench: ParsableCommand {
         print("BLAS: \(BLAS.libraryDescription); threads \(BLAS.threadCount)")
         print(String(format: "%-44@ %12@ %12@", "workload" as NSString, "median s" as NSString, "note" as NSString))
         var rng = SeededGenerator(seed: 1)
-        let n = gemmSize
-        let a = Gaussian.matrix(rows: n, columns: n, using: &rng)
-        let b = Gaussian.matrix(rows: n, columns: n, using: &rng)
-        var c = Matrix(rows: n, columns: n)
-        let t = Timing.median(repeats: repeats) { Matrix.gemm(a, b, into: &c) }
-        let gflops = 2.0 * Double(n) * Double(n) * Double(n) / t / 1e9
-        print(String(format: "%-44@ %12.4f %12@", "dgemm \(n)×\(n)" as NSString, t,
-                     String(format: "%.1f GFLOP/s", gflops) as NSString))
+        func row(_ name: String, _ seconds: Double, _ note: String) {
+            print(String(format: "%-44@ %12.4f %12@", name as NSString, seconds, note as NSString))
+        }
+        if !skipGemm {
+            let n = gemmSize
+            let a = Gaussian.matrix(rows: n, columns: n, using: &rng)
+            let b = Gaussian.matrix(rows: n, columns: n, using: &rng)
+            var c = Matrix(rows: n, columns: n)
+            let t = Timing.median(repeats: repeats) { Matrix.gemm(a, b, into: &c) }
+            let gflops = 2.0 * Double(n) * Double(n) * Double(n) / t / 1e9
+            row("dgemm \(n)×\(n)", t, String(format: "%.1f GFLOP/s", gflops))
+        }
+        // Analytic NTK, L = 4, ReLU, β = 0.1, N×784 Gaussian inputs (targets: N=5000 ≤ 0.7 s,
+        // N=10000 ≤ 2.5 s; neural-tangents 0.6.5: 1.86 s and 7.7 s).
+        let kernel = AnalyticKernel(depth: 4, activation: .relu, beta: 0.1)
+        for n in analyticSizes {
+            let x = Gaussian.matrix(rows: n, columns: 784, using: &rng)
+            let t = Timing.median(repeats: repeats) { _ = kernel(x) }
+            row("analytic NTK L=4 relu N=\(n) d=784", t, target(["5000": 0.7, "10000": 2.5]["\(n)"]))
+        }
+        // Empirical NTK, L = 4, one output, N = 1000 inputs in d = 784 (target width 2000 ≤ 0.9 s).
+        let xe = Gaussian.matrix(rows: 1000, columns: 784, using: &rng)
+        for w in [500, 2000] {
+            let net = MLP(inputDimension: 784, width: w, depth: 4, outputs: 1, seed: 2)
+            let t = Timing.median(repeats: repeats) { _ = net.empiricalNTK(xe) }
+            row("empirical NTK L=4 width=\(w) N=1000", t, target(w == 2000 ? 0.9 : nil))
+        }
+        // One full-batch GD step, width 500, L = 4, N = 1000, 10 outputs (target ≤ 0.075 s).
+        do {
+            var net = MLP(inputDimension: 784, width: 500, depth: 4, outputs: 10, seed: 3)
+            let y = Gaussian.matrix(rows: 1000, columns: 10, using: &rng)
+            // `steps` GD steps per call; report the time per step (setup amortised).
+            let steps = 20
+            let t = try Timing.median(repeats: repeats) {
+                try net.train(inputs: xe, targets: y, steps: steps, learningRate: 1e-3)
+            } / Double(steps)
+            row("GD step L=4 width=500 N=1000 O=10", t, target(0.075))
+        }
+        // t = ∞ (ridgeless) prediction: N = 5000 train, 1000 test, analytic-NTK-like SPD kernel
+        // (Cholesky + solve + one gemm; target ≤ 1.0 s).
+        do {
+            let xt = Gaussian.matrix(rows: 6000, columns: 784, using: &rng)
+            let k = kernel(xt).ntk
+            let ktt = Matrix(rows: 5000, columns: 5000) { k[$0, $1] }
+            let kst = Matrix(rows: 1000, columns: 5000) { k[5000 + $0, $1] }
+            let y = Gaussian.matrix(rows: 5000, columns: 10, using: &rng)
+            let t = try Timing.median(repeats: repeats) {
+                _ = try KernelRegression(kTrainTrain: ktt, yTrain: y).predict(kTestTrain: kst)
+            }
+            row("t=∞ prediction N=5000 train, 1000 test", t, target(1.0))
+        }
+    }
+
+    var analyticSizes: [Int] { quick ? [1000] : [1000, 5000, 10000] }
+
+    func target(_ seconds: Double?) -> String {
+        guard let s = seconds else { return "" }
+        return String(format: "target ≤ %.3g s", s)
     }
 }
 

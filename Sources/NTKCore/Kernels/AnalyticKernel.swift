@@ -1,0 +1,215 @@
+import CBLAS
+import Foundation
+
+/// Infinite-width NNGP and NTK kernels of a fully connected network in the NTK parametrisation
+/// (Jacot, Gabriel & Hongler 2018, Prop. 1 and Thm 1; PAPER-SPEC §1.3):
+///
+/// ```
+/// Σ(1)(x,x')   = w²·x·x'/n0 + β²
+/// Σ(ℓ+1)(x,x') = w²·E_{(u,v)~N(0,Λ(ℓ))}[σ(u)σ(v)] + β²
+/// Σ̇(ℓ+1)(x,x') = w²·E_{(u,v)~N(0,Λ(ℓ))}[σ'(u)σ'(v)]
+/// Θ(1) = Σ(1),   Θ(ℓ+1) = Θ(ℓ)·Σ̇(ℓ+1) + Σ(ℓ+1)
+/// ```
+///
+/// with w² = 1 in the paper and w² = 1 − β² in the authors' code (`Parametrization`).
+/// `depth` is L, the number of weight layers; the result is (Σ(L), Θ(L)).
+///
+/// Implementation: one gemm (dsyrk when X2 = X1) gives x·x'; then a single fused elementwise
+/// pass runs all L−1 layers of the recursion per entry in registers, split over the cores by
+/// rows of equal work (upper triangle only in the symmetric case, mirrored at the end).
+/// Diagonal entries are taken from the exact diagonal recursion. Memory: the two N1×N2
+/// output matrices only.
+public struct AnalyticKernel: Sendable {
+    /// L, the number of weight layers (≥ 1).
+    public var depth: Int
+    /// The hidden nonlinearity.
+    public var activation: Activation
+    /// Bias scale β.
+    public var beta: Double
+    /// Paper (w² = 1) or authors'-code (w² = 1 − β²) scaling.
+    public var parametrization: Parametrization
+
+    public init(depth: Int, activation: Activation = .relu, beta: Double = 0.1,
+                parametrization: Parametrization = .paper) {
+        precondition(depth >= 1, "depth must be at least 1")
+        self.depth = depth
+        self.activation = activation
+        self.beta = beta
+        self.parametrization = parametrization
+    }
+
+    var spec: RecursionSpec {
+        let w2 = parametrization.weightVariance(beta: beta)
+        return RecursionSpec(inputScale: w2, inputDivideByDimension: true, w2: w2, b2: beta * beta, steps: depth - 1)
+    }
+
+    /// (Σ(L), Θ(L)) on X1 (N1×d) against X2 (N2×d); `x2 == nil` means X2 = X1 (symmetric,
+    /// half the work).
+    ///
+    /// - Complexity: N1·N2·d flops (gemm) plus N1·N2·(L−1) closed-form evaluations.
+    public func callAsFunction(_ x1: Matrix, _ x2: Matrix? = nil) -> Kernel {
+        spec.evaluate(activation, x1, x2)
+    }
+
+    /// The exact diagonals (Σ(L)(x,x), Θ(L)(x,x)) for each row x of `x`.
+    public func diagonal(_ x: Matrix) -> (nngp: [Double], ntk: [Double]) {
+        spec.diagonal(activation, x)
+    }
+}
+
+/// The shared recursion of `AnalyticKernel`, `ADHKernel` (different scalings) and the Arora H∞.
+struct RecursionSpec: Sendable {
+    /// Σ(first) = inputScale·x·x' (/ d when `inputDivideByDimension`) + b2.
+    var inputScale: Double
+    var inputDivideByDimension: Bool
+    /// Σ(next) = w2·E[σσ] + b2, Σ̇ = w2·E[σ'σ'].
+    var w2: Double
+    var b2: Double
+    /// Number of nonlinear layers applied after the first Σ.
+    var steps: Int
+
+    func firstLayer(_ x: Matrix) -> [Double] {
+        let scale = inputScale / (inputDivideByDimension ? Double(x.columns) : 1)
+        return (0..<x.rows).map { i in
+            var s = 0.0
+            for k in 0..<x.columns { let v = x[i, k]; s += v * v }
+            return scale * s + b2
+        }
+    }
+
+    /// Diagonals per layer: d[l][i] for l = 0…steps, and the NTK diagonal.
+    func diagonals(_ activation: Activation, _ x: Matrix) -> (sigma: [[Double]], theta: [Double]) {
+        var d = [firstLayer(x)]
+        var theta = d[0]
+        for _ in 0..<steps {
+            let prev = d[d.count - 1]
+            var next = prev
+            for i in 0..<prev.count {
+                let (e, ed) = GaussianExpectation.diagonal(activation, a: prev[i])
+                next[i] = w2 * e + b2
+                theta[i] = theta[i] * (w2 * ed) + next[i]
+            }
+            d.append(next)
+        }
+        return (d, theta)
+    }
+
+    func diagonal(_ activation: Activation, _ x: Matrix) -> (nngp: [Double], ntk: [Double]) {
+        let (d, t) = diagonals(activation, x)
+        return (d[d.count - 1], t)
+    }
+
+    func evaluate(_ activation: Activation, _ x1: Matrix, _ x2: Matrix?) -> Kernel {
+        switch activation {
+        case .relu: return evaluate(ReLUDual.self, activation, x1, x2)
+        case .erf: return evaluate(ErfDual.self, activation, x1, x2)
+        case .identity: return evaluate(IdentityDual.self, activation, x1, x2)
+        }
+    }
+
+    /// An n1×n2 matrix whose storage is left uninitialised (every entry is written later).
+    static func uninitialized(_ n1: Int, _ n2: Int) -> Matrix {
+        let s = [Double](unsafeUninitializedCapacity: n1 * n2) { _, count in count = n1 * n2 }
+        return Matrix(rows: n1, columns: n2, storage: s)
+    }
+
+    func evaluate<D: DualActivation>(_ dual: D.Type, _ activation: Activation, _ x1: Matrix, _ x2: Matrix?) -> Kernel {
+        if let x2 { precondition(x1.columns == x2.columns, "inputs have \(x1.columns) and \(x2.columns) columns") }
+        let symmetric = x2 == nil
+        let n1 = x1.rows, n2 = x2?.rows ?? x1.rows, d = x1.columns
+        let diag1 = diagonals(activation, x1)
+        let diag2 = x2.map { diagonals(activation, $0) } ?? diag1
+        // Prepared diagonals for layers 0…steps−1, flattened layer-major.
+        let steps = self.steps
+        var prep1 = [Double](), prep2 = [Double]()
+        for l in 0..<steps {
+            prep1 += diag1.sigma[l].map { D.prepare($0) }
+            prep2 += diag2.sigma[l].map { D.prepare($0) }
+        }
+        // S ← (inputScale/d)·X1X2ᵀ (upper triangle only when symmetric).
+        var sMat = RecursionSpec.uninitialized(n1, n2)
+        var tMat = RecursionSpec.uninitialized(n1, n2)
+        let alpha = inputScale / (inputDivideByDimension ? Double(d) : 1)
+        if n1 > 0 && n2 > 0 {
+            if d == 0 {
+                for k in 0..<(n1 * n2) { sMat.storage[k] = 0 }
+            } else if let x2 {
+                Matrix.gemm(x1, x2, transB: .transpose, alpha: alpha, beta: 0, into: &sMat)
+            } else {
+                x1.storage.withUnsafeBufferPointer { px in
+                    sMat.storage.withUnsafeMutableBufferPointer { ps in
+                        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n1), Int32(d), alpha,
+                                    px.baseAddress, Int32(d), 0, ps.baseAddress, Int32(n1))
+                    }
+                }
+            }
+        }
+        let b2 = self.b2, w2 = self.w2
+        // Work items: general case, plain row ranges; symmetric case, 64-row block-rows of the
+        // upper triangle processed tile by tile, each tile also written to its mirror image
+        // (the transpose stays in cache, so no separate mirroring pass).
+        let tile = 64
+        let items = symmetric
+            ? ParallelRows.partition((n1 + tile - 1) / tile, chunks: 8 * ParallelRows.workers) { Double((n1 + tile - 1) / tile - $0) }
+            : ParallelRows.partition(n1, chunks: 8 * ParallelRows.workers) { _ in 1 }
+        sMat.storage.withUnsafeMutableBufferPointer { ps in
+            tMat.storage.withUnsafeMutableBufferPointer { pt in
+                prep1.withUnsafeBufferPointer { pp1 in
+                    prep2.withUnsafeBufferPointer { pp2 in
+                        let sp = SharedPointer(base: ps.baseAddress!), tp = SharedPointer(base: pt.baseAddress!)
+                        let q1 = SharedPointer(base: UnsafeMutablePointer(mutating: pp1.baseAddress ?? UnsafePointer(ps.baseAddress!)))
+                        let q2 = SharedPointer(base: UnsafeMutablePointer(mutating: pp2.baseAddress ?? UnsafePointer(ps.baseAddress!)))
+                        // Runs the fused recursion on row i, columns j0..<j1; optionally mirrors.
+                        @Sendable @inline(__always)
+                        func segment(_ i: Int, _ j0: Int, _ j1: Int, mirror: Bool) {
+                            let s = sp.base, t = tp.base, a = q1.base, b = q2.base
+                            let row = i * n2
+                            var j = j0
+                            while j < j1 {
+                                var sv = s[row + j] + b2
+                                var tv = sv
+                                var l = 0
+                                while l < steps {
+                                    let (e, ed) = D.dual(a[l * n1 + i], b[l * n2 + j], sv)
+                                    sv = w2 * e + b2
+                                    tv = tv * (w2 * ed) + sv
+                                    l += 1
+                                }
+                                s[row + j] = sv
+                                t[row + j] = tv
+                                if mirror {
+                                    s[j * n2 + i] = sv
+                                    t[j * n2 + i] = tv
+                                }
+                                j += 1
+                            }
+                        }
+                        if symmetric {
+                            let last = diag1.sigma[steps], thetaDiag = diag1.theta
+                            ParallelRows.forEach(items) { blocks in
+                                for bi in blocks {
+                                    let i0 = bi * tile, i1 = Swift.min(n1, i0 + tile)
+                                    var j0 = i0
+                                    while j0 < n1 {
+                                        let j1 = Swift.min(n1, j0 + tile)
+                                        for i in i0..<i1 { segment(i, Swift.max(j0, i + 1), j1, mirror: true) }
+                                        j0 = j1
+                                    }
+                                    for i in i0..<i1 {
+                                        sp.base[i * n1 + i] = last[i]       // exact diagonal
+                                        tp.base[i * n1 + i] = thetaDiag[i]
+                                    }
+                                }
+                            }
+                        } else {
+                            ParallelRows.forEach(items) { rows in
+                                for i in rows { segment(i, 0, n2, mirror: false) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Kernel(nngp: sMat, ntk: tMat)
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// A raw pointer that may cross into `DispatchQueue.concurrentPerform` workers. Safe only
+/// because every worker writes a disjoint set of rows; the owner keeps the buffer alive.
+struct SharedPointer: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Double>
+}
+
+/// Row partitioning and parallel loops for the elementwise kernel passes.
+enum ParallelRows {
+    /// Number of worker threads used by the elementwise passes (the machine's cores).
+    static var workers: Int { Swift.max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// Splits rows 0..<n into about `chunks` contiguous ranges of equal work, where row i costs
+    /// `cost(i)` (e.g. n − i for an upper triangle).
+    static func partition(_ n: Int, chunks: Int, cost: (Int) -> Double) -> [Range<Int>] {
+        if n == 0 { return [] }
+        var total = 0.0
+        for i in 0..<n { total += cost(i) }
+        let target = total / Double(Swift.max(1, chunks))
+        var ranges = [Range<Int>]()
+        var start = 0, acc = 0.0
+        for i in 0..<n {
+            acc += cost(i)
+            if acc >= target || i == n - 1 {
+                ranges.append(start..<(i + 1))
+                start = i + 1
+                acc = 0
+            }
+        }
+        return ranges
+    }
+
+    /// Runs `body` on every range, spread over the cores (GCD concurrentPerform; dynamic
+    /// scheduling, so several chunks per core balance the load).
+    static func forEach(_ ranges: [Range<Int>], _ body: @Sendable (Range<Int>) -> Void) {
+        if ranges.count <= 1 || workers == 1 {
+            for r in ranges { body(r) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: ranges.count) { k in body(ranges[k]) }
+    }
+
+    /// Copies the strict upper triangle of the n×n row-major matrices onto their lower
+    /// triangles, in 64×64 tiles, in parallel over block-rows.
+    static func mirrorUpperToLower(_ matrices: [SharedPointer], n: Int) {
+        let tile = 64
+        let blocks = (n + tile - 1) / tile
+        let ranges = partition(blocks, chunks: 8 * workers) { Double($0 + 1) }
+        forEach(ranges) { br in
+            for bi in br {
+                let i0 = bi * tile, i1 = Swift.min(n, i0 + tile)
+                for bj in 0...bi {
+                    let j0 = bj * tile, j1 = Swift.min(n, j0 + tile)
+                    for m in matrices {
+                        let p = m.base
+                        for i in i0..<i1 {
+                            for j in j0..<Swift.min(j1, i) { p[i * n + j] = p[j * n + i] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

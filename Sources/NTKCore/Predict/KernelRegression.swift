@@ -1,0 +1,41 @@
+import Foundation
+
+/// Kernel ridge regression, the t = ∞ limit of `GradientFlow` (PAPER-SPEC §2c, §3.1):
+///
+/// ```
+/// m(x) = Θ(x,X)(Θ(X,X) + λI)⁻¹Y        (λ = 0: ridgeless, the "NTK MAP")
+/// ```
+///
+/// The regularised train kernel is Cholesky-factorised once (LAPACK dpotrf), so no
+/// eigendecomposition is needed: this is the fast path for large N.
+public struct KernelRegression: Sendable {
+    /// Cholesky factor of Θ(X,X) + ridge·I.
+    public let factor: Cholesky
+    /// (Θ + λI)⁻¹Y, N×O.
+    public let dualCoefficients: Matrix
+
+    /// - Throws: `PredictionError.notPositiveDefinite` when Θ + λI is not positive definite
+    ///   (the message says to add a ridge).
+    public init(kTrainTrain: Matrix, yTrain: Matrix, ridge: Double = 0) throws {
+        guard kTrainTrain.isSquare, yTrain.rows == kTrainTrain.rows else {
+            throw PredictionError.shapeMismatch("train kernel \(kTrainTrain.rows)×\(kTrainTrain.columns), targets \(yTrain.rows)×\(yTrain.columns)")
+        }
+        var k = kTrainTrain
+        if ridge != 0 { k.addToDiagonal(ridge) }
+        do {
+            factor = try Cholesky(k)
+        } catch LinearAlgebraError.notPositiveDefinite {
+            let lmin = (try? k.symmetricEigenvalues())?.first ?? -.infinity
+            throw PredictionError.notPositiveDefinite(smallestEigenvalue: lmin)
+        }
+        dualCoefficients = try factor.solve(yTrain)
+    }
+
+    /// Θ(x,X)(Θ + λI)⁻¹Y for an M×N test–train kernel (one gemm).
+    public func predict(kTestTrain: Matrix) throws -> Matrix {
+        guard kTestTrain.columns == dualCoefficients.rows else {
+            throw PredictionError.shapeMismatch("test kernel has \(kTestTrain.columns) columns, expected \(dualCoefficients.rows)")
+        }
+        return Matrix.product(kTestTrain, dualCoefficients)
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import XCTest
+@testable import NTKCore
+
+final class PredictorTests: XCTestCase {
+    /// A small problem: analytic L=3 kernels on Gaussian inputs, random initial outputs.
+    struct Problem {
+        var xTrain, xTest, yTrain, f0Train, f0Test: Matrix
+        var kernel: AnalyticKernel
+        var kTT: Kernel { kernel(xTrain) }
+        var kST: Kernel { kernel(xTest, xTrain) }
+    }
+
+    func problem(n: Int = 12, m: Int = 5, o: Int = 2) -> Problem {
+        var rng = SeededGenerator(seed: 31)
+        return Problem(xTrain: Gaussian.matrix(rows: n, columns: 3, using: &rng),
+                       xTest: Gaussian.matrix(rows: m, columns: 3, using: &rng),
+                       yTrain: Gaussian.matrix(rows: n, columns: o, using: &rng),
+                       f0Train: Gaussian.matrix(rows: n, columns: o, using: &rng),
+                       f0Test: Gaussian.matrix(rows: m, columns: o, using: &rng),
+                       kernel: AnalyticKernel(depth: 3, beta: 0.1))
+    }
+
+    func testTimeZeroReturnsInitialOutputs() throws {
+        let p = problem()
+        let flow = try GradientFlow(kTrainTrain: p.kTT.ntk)
+        for t in [FlowTime.time(0), .steps(0)] {
+            assertCloseMatrices(try flow.predictTrain(at: t, fTrain0: p.f0Train, yTrain: p.yTrain), p.f0Train,
+                                relative: Tolerance.predictorRel, "train at \(t)")
+            assertCloseMatrices(try flow.predictTest(at: t, fTrain0: p.f0Train, yTrain: p.yTrain, fTest0: p.f0Test,
+                                                     kTestTrain: p.kST.ntk), p.f0Test,
+                                relative: Tolerance.predictorRel, "test at \(t)")
+        }
+    }
+
+    /// t → ∞ equals the direct solve Θ(x,X)Θ⁻¹(Y − f0(X)) + f0(x), and KernelRegression (Cholesky)
+    /// equals both for f0 = 0, with and without a ridge.
+    func testInfiniteTimeEqualsDirectSolve() throws {
+        let p = problem()
+        let k = p.kTT.ntk, ks = p.kST.ntk
+        for ridge in [0.0, 0.05] {
+            var kr = k
+            kr.addToDiagonal(ridge)
+            let flow = try GradientFlow(kTrainTrain: k, diagReg: ridge)
+            let direct = p.f0Test + Matrix.product(ks, try kr.solve(p.yTrain - p.f0Train))
+            assertCloseMatrices(try flow.predictTest(at: .infinity, fTrain0: p.f0Train, yTrain: p.yTrain,
+                                                     fTest0: p.f0Test, kTestTrain: ks),
+                                direct, relative: Tolerance.predictorRel, "flow ∞, ridge \(ridge)")
+            let zeros = Matrix(rows: p.f0Train.rows, columns: p.f0Train.columns)
+            let zt = Matrix(rows: p.f0Test.rows, columns: p.f0Test.columns)
+            let krr = try KernelRegression(kTrainTrain: k, yTrain: p.yTrain, ridge: ridge).predict(kTestTrain: ks)
+            let viaFlow = try flow.predictTest(at: .infinity, fTrain0: zeros, yTrain: p.yTrain, fTest0: zt, kTestTrain: ks)
+            assertCloseMatrices(krr, viaFlow, relative: Tolerance.predictorRel, "KRR vs flow, ridge \(ridge)")
+            // A very late finite time approaches the limit.
+            let late = try flow.predictTest(at: .time(1e9), fTrain0: zeros, yTrain: p.yTrain, fTest0: zt, kTestTrain: ks)
+            assertCloseMatrices(late, viaFlow, relative: Tolerance.predictorRel, "t = 1e9")
+        }
+        // Ridgeless train predictions interpolate.
+        let flow = try GradientFlow(kTrainTrain: k)
+        assertCloseMatrices(try flow.predictTrain(at: .infinity, fTrain0: p.f0Train, yTrain: p.yTrain), p.yTrain,
+                            relative: Tolerance.predictorRel, "interpolation")
+    }
+
+    /// A rank-deficient kernel (L = 1 on 10 circle points has rank 3) gives a clear error at t = ∞.
+    func testNotPositiveDefiniteIsAClearError() throws {
+        let x = circlePoints((0..<10).map { Double($0) * 0.6 })
+        let k = AnalyticKernel(depth: 1, beta: 0)(x).ntk
+        let y = Matrix(rows: 10, columns: 1, repeating: 1)
+        XCTAssertThrowsError(try KernelRegression(kTrainTrain: k, yTrain: y)) { error in
+            guard case PredictionError.notPositiveDefinite = error else { return XCTFail("\(error)") }
+            XCTAssertTrue("\(error)".contains("not positive definite"))
+        }
+        var shifted = k
+        shifted.addToDiagonal(-1e-3)
+        let flow = try GradientFlow(kTrainTrain: shifted)
+        XCTAssertThrowsError(try flow.predictTrain(at: .infinity, fTrain0: y, yTrain: y))
+        XCTAssertNoThrow(try KernelRegression(kTrainTrain: k, yTrain: y, ridge: 1e-3))
+    }
+
+    /// Claim 12: gradient descent on the linearised network equals the closed form (I − ηΘ/N)^k
+    /// with its empirical NTK, on the train and test inputs.
+    func testLinearizedGradientDescentMatchesClosedForm() throws {
+        var rng = SeededGenerator(seed: 41)
+        let x = Gaussian.matrix(rows: 8, columns: 3, using: &rng)
+        let xt = Gaussian.matrix(rows: 4, columns: 3, using: &rng)
+        let y = Gaussian.matrix(rows: 8, columns: 1, using: &rng)
+        for act in [Activation.relu, .erf] {
+            let net = MLP(inputDimension: 3, width: 40, depth: 3, outputs: 1, activation: act, seed: 5)
+            var lin = LinearizedMLP(base: net)
+            let steps = 25, lr = 1.0
+            for _ in 0..<steps { lin.step(inputs: x, targets: y, learningRate: lr) }
+            let flow = try GradientFlow(kTrainTrain: net.empiricalNTK(x), learningRate: lr)
+            let train = try flow.predictTrain(at: .steps(steps), fTrain0: net(x), yTrain: y)
+            let test = try flow.predictTest(at: .steps(steps), fTrain0: net(x), yTrain: y, fTest0: net(xt),
+                                            kTestTrain: net.empiricalNTK(xt, x))
+            assertCloseMatrices(lin(x), train, relative: Tolerance.linearizedRel, "\(act) train")
+            assertCloseMatrices(lin(xt), test, relative: Tolerance.linearizedRel, "\(act) test")
+            // The continuous-time formula at t = k is a different (wrong) answer here.
+            let cont = try flow.predictTest(at: .time(Double(steps)), fTrain0: net(x), yTrain: y, fTest0: net(xt),
+                                            kTestTrain: net.empiricalNTK(xt, x))
+            XCTAssertGreaterThan(relativeFrobeniusError(cont, test), Tolerance.linearizedRel)
+        }
+    }
+
+    /// NTK-GP covariance: at t = 0 it is K(x,x'); evaluated at the train inputs it equals
+    /// e^{−At}K e^{−At}; it is symmetric.
+    func testNTKGPCovarianceIdentities() throws {
+        let p = problem()
+        let ktt = p.kTT, kst = p.kST, kss = p.kernel(p.xTest)
+        let flow = try GradientFlow(kTrainTrain: ktt.ntk)
+        let c0 = try flow.covariance(at: .time(0), kTestTrain: kst.ntk, nngpTrainTrain: ktt.nngp,
+                                     nngpTestTrain: kst.nngp, nngpTestTest: kss.nngp)
+        assertCloseMatrices(c0, kss.nngp, relative: Tolerance.predictorRel, "t = 0")
+        for t in [FlowTime.time(30), .steps(30), .infinity] {
+            let onTrain = try flow.covariance(at: t, kTestTrain: ktt.ntk, nngpTrainTrain: ktt.nngp,
+                                              nngpTestTrain: ktt.nngp, nngpTestTest: ktt.nngp)
+            let direct = try flow.covarianceTrain(at: t, nngpTrainTrain: ktt.nngp)
+            // At t = ∞ both are ~0 on the train set; compare on the scale of K.
+            XCTAssertLessThan((onTrain - direct).maxAbs, Tolerance.predictorRel * 1e3 * ktt.nngp.maxAbs, "\(t)")
+            let c = try flow.covariance(at: t, kTestTrain: kst.ntk, nngpTrainTrain: ktt.nngp,
+                                        nngpTestTrain: kst.nngp, nngpTestTest: kss.nngp)
+            XCTAssertLessThanOrEqual((c - c.transposed).maxAbs, Tolerance.predictorRel)
+        }
+    }
+}
