@@ -142,7 +142,7 @@ final class FigureRenderer {
                 lo -= m; hi += m
             }
         } else {
-            lo = scale == .linear ? 0 : 0; hi = 1
+            lo = 0; hi = 1  // empty panel: [0, 1], or [1, 10] on a log axis
         }
         if hi - lo <= 0 || !(hi - lo).isFinite {
             let d = scale == .linear ? max(abs(lo) * 0.05, 0.5) : 0.5
@@ -228,12 +228,10 @@ final class FigureRenderer {
             top = pad + (try lineHeight(theme.titleSize)) + theme.titlePad * s
         }
         if let hm = l.heatmap {
-            let r = hm.resolvedRange
             let labels = l.colorBarTicks.map { $0.label }
             let w = try labels.map { try textWidth($0, theme.tickLabelSize) }.max() ?? 0
             var extra = theme.colorBarPad * s + theme.colorBarWidth * s + tickOut + w
             if let cl = hm.colorBarLabel, !cl.isEmpty { extra += theme.labelPad * s + (try lineHeight(theme.axisLabelSize)) }
-            _ = r
             right = pad + extra
         }
         l.margins = (left, right, top, bottom)

@@ -97,7 +97,7 @@ public enum PNGCodec {
         }
         defer { ntk_png_buffer_free(&buffer) }
         guard rc == 0, let bytes = buffer.data else {
-            throw PlotError.png(String(cString: err))
+            throw PlotError.png(message(err))
         }
         return Data(bytes: bytes, count: buffer.size)
     }
@@ -121,7 +121,7 @@ public enum PNGCodec {
                                ep.baseAddress, ep.count)
             }
         }
-        guard rc == 0 else { throw PlotError.png(String(cString: err)) }
+        guard rc == 0 else { throw PlotError.png(message(err)) }
         defer { ntk_png_decoded_free(&out) }
         let n = Int(out.width) * Int(out.height) * 4
         let pixels = [UInt8](UnsafeBufferPointer(start: out.rgba, count: n))
@@ -131,6 +131,12 @@ public enum PNGCodec {
         }
         return Decoded(image: RGBAImage(width: Int(out.width), height: Int(out.height), pixels: pixels),
                        text: text, storedColorType: Int(out.color_type), storedBitDepth: Int(out.bit_depth))
+    }
+
+    /// The NUL-terminated message in a C error buffer.
+    static func message(_ buffer: [CChar]) -> String {
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Reads and decodes the PNG file at `path`.

@@ -4,9 +4,8 @@ import XCTest
 
 @testable import NTKPlot
 
-/// Exact-colour checks: the canvas stores Double RGB and rounds once to 8 bits, so an opaque
-/// full-coverage pixel is exactly its colour and an untouched pixel exactly the background.
-private let exactByte: UInt8 = 0
+// Pixel checks are exact: the canvas stores Double RGB and rounds once to 8 bits, so an opaque
+// full-coverage pixel is exactly its colour and an untouched pixel exactly the background.
 
 final class PNGRoundTripTests: XCTestCase {
     /// A 200×100 figure whose only content is a 1 px red line at y = 0.5. With no title and no
@@ -101,7 +100,10 @@ final class PNGRoundTripTests: XCTestCase {
     func testDecodeRejectsGarbage() {
         XCTAssertThrowsError(try PNGCodec.decode(Data([1, 2, 3, 4, 5, 6, 7, 8, 9])))
         // A valid signature followed by truncated data: libpng's longjmp stays inside C.
-        XCTAssertThrowsError(try PNGCodec.decode(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0])))
+        XCTAssertThrowsError(try PNGCodec.decode(Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0]))) { error in
+            guard case let .png(message) = error as? PlotError else { return XCTFail("got \(error)") }
+            XCTAssertTrue(message.hasPrefix("libpng: "), "libpng's own message reaches Swift: \(message)")
+        }
     }
 }
 
