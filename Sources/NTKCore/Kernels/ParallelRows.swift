@@ -40,26 +40,4 @@ enum ParallelRows {
         }
         DispatchQueue.concurrentPerform(iterations: ranges.count) { k in body(ranges[k]) }
     }
-
-    /// Copies the strict upper triangle of the n×n row-major matrices onto their lower
-    /// triangles, in 64×64 tiles, in parallel over block-rows.
-    static func mirrorUpperToLower(_ matrices: [SharedPointer], n: Int) {
-        let tile = 64
-        let blocks = (n + tile - 1) / tile
-        let ranges = partition(blocks, chunks: 8 * workers) { Double($0 + 1) }
-        forEach(ranges) { br in
-            for bi in br {
-                let i0 = bi * tile, i1 = Swift.min(n, i0 + tile)
-                for bj in 0...bi {
-                    let j0 = bj * tile, j1 = Swift.min(n, j0 + tile)
-                    for m in matrices {
-                        let p = m.base
-                        for i in i0..<i1 {
-                            for j in j0..<Swift.min(j1, i) { p[i * n + j] = p[j * n + i] }
-                        }
-                    }
-                }
-            }
-        }
-    }
 }
