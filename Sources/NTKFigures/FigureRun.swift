@@ -3,7 +3,7 @@ import NTKCore
 
 /// Everything a figure computation hands back: numbers for the plot, the CSV, claims and notes.
 /// Figure code fills this; `FigureRun.finish` writes the files.
-public struct FigureOutput {
+public struct FigureOutput: Sendable {
     public var name: String
     public var title: String
     public var parameters: [String: JSONValue] = [:]

@@ -1,0 +1,51 @@
+import XCTest
+@testable import NTKCore
+@testable import NTKFigures
+
+/// Each unit-circle figure's computation at quick scale, with its claims asserted (the claims
+/// carry their own tolerances and reasons; see the figure sources and PAPER-SPEC §4).
+final class CircleFigureClaimTests: XCTestCase {
+    func assertClaims(_ out: FigureOutput, expected ids: [String], file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(Set(out.claims.map(\.id)), Set(ids), "claims present", file: file, line: line)
+        for c in out.claims {
+            print("\(out.name) claim \(c.id) \(c.passed ? "pass" : "FAIL"): \(c.quantity) = \(fmt(c.measured)) [\(c.tolerance)]")
+            XCTAssertTrue(c.passed, "claim \(c.id) failed: \(c.quantity) = \(c.measured), rule \(c.tolerance)",
+                          file: file, line: line)
+        }
+    }
+
+    func testFig1QuickClaims_6_6b_10_11() throws {
+        let r = try Fig1NTKCircle.compute(.forScale(.quick), seed: 0)
+        assertClaims(r.output, expected: ["6", "6b", "10", "11"])
+        // The limit curve is the analytic table value at γ = 0 and γ = ±π (PAPER-SPEC §1.5).
+        XCTAssertEqual(r.limit[r.gammas.count / 2], 0.282500, accuracy: 1e-9)
+        XCTAssertEqual(r.limit[0], 0.064354, accuracy: 1e-6)
+    }
+
+    func testFig2QuickClaims_7_8_9() throws {
+        let r = try Fig2NTKConvergence.compute(.forScale(.quick), seed: 0)
+        assertClaims(r.output, expected: ["7", "8", "9"])
+    }
+
+    func testFig3QuickClaims_13_14() throws {
+        let r = try Fig3FunctionDistribution.compute(.forScale(.quick), seed: 0)
+        assertClaims(r.output, expected: ["13", "14"])
+        // The mean passes through the training targets (T = 1000 steps on 4 points).
+        for (g, y) in zip(r.trainX, r.trainY) {
+            let i = r.gammas.enumerated().min { abs($0.element - g) < abs($1.element - g) }!.offset
+            XCTAssertEqual(r.mean[i], y, accuracy: 0.1, "mean near train point γ=\(g)")
+        }
+    }
+
+    func testClaimHelpersCanFail() {
+        XCTAssertFalse(Claim.inRange("x", "", source: .proposal, quantity: "", measured: 2, range: 0...1, expected: "", reason: "").passed)
+        XCTAssertFalse(Claim.close("x", "", source: .proposal, quantity: "", measured: 1, target: 0, tol: 0.5, reason: "").passed)
+        XCTAssertFalse(Claim.bound("x", "", source: .proposal, quantity: "", measured: .nan, bound: 1, expected: "", reason: "").passed)
+        XCTAssertTrue(Claim.bound("x", "", source: .proposal, quantity: "", measured: 2, bound: 1, above: true, expected: "", reason: "").passed)
+    }
+
+    func testLogLogSlope() {
+        let x = [1.0, 10, 100, 1000]
+        XCTAssertEqual(logLogSlope(x, x.map { 3 / $0.squareRoot() }), -0.5, accuracy: 1e-12)
+    }
+}
