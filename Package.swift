@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "NTKCore", targets: ["NTKCore"]),
+        .library(name: "NTKPlot", targets: ["NTKPlot"]),
         .executable(name: "ntk", targets: ["ntk"]),
     ],
     dependencies: [
@@ -32,6 +33,13 @@ let package = Package(
         .target(
             name: "NTKCore",
             dependencies: ["CBLAS", "CLAPACKE", "CZlib", "CCrypto"]
+        ),
+
+        // MARK: - Plotting: PNG figures (libpng through the _PNGShim C target, FreeType text)
+        .target(name: "_PNGShim", dependencies: ["CPNG"]),
+        .target(
+            name: "NTKPlot",
+            dependencies: ["NTKCore", "_PNGShim", "CFreeType"]
         ),
 
         // MARK: - Figure machinery: options, run records, claims, CLAIMS.md
@@ -65,9 +73,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "plot-demo",
+            dependencies: [
+                "NTKCore", "NTKPlot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         // MARK: - Tests
         .testTarget(name: "NTKCoreTests", dependencies: ["NTKCore", "CZlib"]),
         .testTarget(name: "NTKFiguresTests", dependencies: ["NTKFigures", "NTKCore"]),
+        .testTarget(name: "NTKPlotTests", dependencies: ["NTKPlot", "_PNGShim", "NTKCore"]),
     ]
 )
