@@ -46,7 +46,7 @@ let package = Package(
         .target(
             name: "NTKFigures",
             dependencies: [
-                "NTKCore",
+                "NTKCore", "NTKPlot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,6 +77,27 @@ let package = Package(
             name: "plot-demo",
             dependencies: [
                 "NTKCore", "NTKPlot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "fig1-ntk-circle",
+            dependencies: [
+                "NTKCore", "NTKFigures", "NTKPlot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "fig2-ntk-convergence",
+            dependencies: [
+                "NTKCore", "NTKFigures", "NTKPlot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "fig3-function-distribution",
+            dependencies: [
+                "NTKCore", "NTKFigures", "NTKPlot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -46,7 +46,10 @@ public struct FigureOptions: ParsableArguments, Sendable {
 /// Progress messages on stderr with an ETA, throttled to one line per `interval` seconds.
 public final class Progress: @unchecked Sendable {
     let label: String
-    let total: Int
+    /// Units of work in the whole run (set by the computation when it knows its size).
+    public var total: Int {
+        didSet { total = max(total, 1) }
+    }
     let quiet: Bool
     let interval: Double
     let start = Clock.now()

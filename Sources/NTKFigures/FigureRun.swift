@@ -1,5 +1,6 @@
 import Foundation
 import NTKCore
+import NTKPlot
 
 /// Everything a figure computation hands back: numbers for the plot, the CSV, claims and notes.
 /// Figure code fills this; `FigureRun.finish` writes the files.
@@ -37,16 +38,12 @@ public enum FigureRun {
         let record = RunRecord(
             figure: output.name, title: output.title, scale: options.scale, seed: seed,
             parameters: output.parameters, proposals: output.proposals, notes: output.notes,
-            gitCommit: Provenance.gitCommit, blas: BLAS.libraryDescription, blasThreads: BLAS.threadCount,
-            commandLine: Provenance.commandLine, date: Provenance.date,
+            gitCommit: Provenance.gitCommit(), blas: BLAS.libraryDescription, blasThreads: BLAS.threadCount,
+            commandLine: Provenance.commandLine, date: Provenance.date(),
             wallTimeSeconds: Clock.now() - startTime, claims: output.claims)
-        let metadata = [
-            "Title": output.title,
-            "Software": "ntk-replication \(output.name)",
-            "Source": record.commandLine,
-            "Comment": "seed \(seed); scale \(options.scale.rawValue); git \(record.gitCommit)",
-            "Creation Time": record.date,
-        ]
+        let metadata = Provenance.metadata(title: output.title, seed: seed,
+                                           extra: ["Software": "ntk-replication \(output.name)",
+                                                   "Scale": options.scale.rawValue])
         try renderPNG("\(dir)/\(output.name).png", metadata)
         try AtomicFile.write(output.csv.text, to: "\(dir)/\(output.name).csv")
         let enc = JSONEncoder()

@@ -1,5 +1,6 @@
 import Foundation
 import NTKCore
+import NTKPlot
 
 /// A JSON value for free-form run parameters.
 public enum JSONValue: Codable, Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByFloatLiteral,
@@ -55,44 +56,6 @@ public struct RunRecord: Codable, Sendable {
     public var claims: [Claim]
 
     public var allPassed: Bool { claims.allSatisfy(\.passed) }
-}
-
-/// Provenance helpers.
-public enum Provenance {
-    /// `git rev-parse --short HEAD` (+ "-dirty" when the tree has changes), or "unknown".
-    public static var gitCommit: String {
-        guard let head = run("/usr/bin/env", ["git", "rev-parse", "--short=12", "HEAD"]), !head.isEmpty else {
-            return "unknown"
-        }
-        let dirty = run("/usr/bin/env", ["git", "status", "--porcelain", "--untracked-files=no"]) ?? ""
-        return dirty.isEmpty ? head : head + "-dirty"
-    }
-
-    /// ISO-8601 UTC timestamp.
-    public static var date: String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: Date())
-    }
-
-    /// The command line of this process.
-    public static var commandLine: String {
-        CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
-    }
-
-    static func run(_ exe: String, _ args: [String]) -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        do { try p.run() } catch { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
 }
 
 /// A CSV table of the plotted numbers: header plus rows, full double precision.

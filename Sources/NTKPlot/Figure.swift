@@ -132,7 +132,7 @@ public enum Provenance {
     /// the bytes of a committed figure exactly; otherwise it is the current time.
     public static func metadata(title: String, seed: UInt64?, extra: [String: String] = [:]) -> [String: String] {
         var m: [String: String] = ["Title": title,
-                                   "Command": CommandLine.arguments.joined(separator: " "),
+                                   "Command": commandLine,
                                    "Git commit": gitCommit(),
                                    "Date": date()]
         if let s = seed { m["Seed"] = String(s) }
@@ -155,7 +155,11 @@ public enum Provenance {
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    static func date() -> String {
+    /// The command line of this process.
+    public static var commandLine: String { CommandLine.arguments.joined(separator: " ") }
+
+    /// The run date (UTC, ISO 8601; `SOURCE_DATE_EPOCH` when set).
+    public static func date() -> String {
         let f = ISO8601DateFormatter()
         f.timeZone = TimeZone(identifier: "UTC")
         if let s = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"], let t = Double(s) {

@@ -59,6 +59,7 @@ public enum Fig1NTKCircle {
         let limitAtX0 = AnalyticKernel(depth: cfg.depth, beta: cfg.beta)(x0).ntk[0, 0]
         let train = CircleSetup.gaussianTrainingSet(count: cfg.trainingPoints, seed: seed)
         var runs = [Run]()
+        progress?.total = cfg.seeds * cfg.widths.reduce(0) { $0 + $1 * $1 }
         for w in cfg.widths {
             for s in 0..<cfg.seeds {
                 var net = MLP(inputDimension: 2, width: w, depth: cfg.depth, outputs: 1, beta: cfg.beta,
@@ -67,7 +68,7 @@ public enum Fig1NTKCircle {
                 let report = try net.train(inputs: train.x, targets: train.y, steps: cfg.steps)
                 let kT = net.empiricalNTK(x0, circle).storage
                 runs.append(Run(width: w, seedIndex: s, ntk0: k0, ntkT: kT, losses: report.losses))
-                progress?.advance(1, "width \(w) seed \(s + 1)/\(cfg.seeds): loss \(fmt(report.losses.first!)) → \(fmt(report.losses.last!))")
+                progress?.advance(w * w, "width \(w) seed \(s + 1)/\(cfg.seeds): loss \(fmt(report.losses.first!)) → \(fmt(report.losses.last!))")
             }
         }
 

@@ -57,6 +57,7 @@ public enum Fig2NTKConvergence {
         let lim4 = kernel(batch4).ntk, lim41 = kernel(grid).ntk
         let train = CircleSetup.gaussianTrainingSet(count: cfg.trainingPoints, seed: seed)
         var runs = [Run]()
+        progress?.total = cfg.seeds * cfg.widths.reduce(0) { $0 + $1 * $1 }
         for w in cfg.widths {
             for s in 0..<cfg.seeds {
                 var net = MLP(inputDimension: 2, width: w, depth: cfg.depth, outputs: 1, beta: cfg.beta,

@@ -70,6 +70,7 @@ public enum Fig3FunctionDistribution {
         }
 
         var functions = [[[Double]]]()
+        progress?.total = cfg.seeds * cfg.widths.reduce(0, +)
         var finalLoss = [Double]()
         for w in cfg.widths {
             var fs = [[Double]]()

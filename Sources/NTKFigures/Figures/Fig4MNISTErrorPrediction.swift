@@ -73,6 +73,7 @@ public enum Fig4MNISTErrorPrediction {
         let limitLabels = MNISTSetup.argmax(try flow.predictTest(at: .infinity, fTrain0: zTrain, yTrain: y, fTest0: zTest, kTestTrain: kxX))
 
         var runs = [SeedRun]()
+        progress?.total = cfg.seeds
         for s in 0..<cfg.seeds {
             var net = MLP(inputDimension: 784, width: cfg.width, depth: cfg.depth, outputs: 10, beta: cfg.beta,
                           seed: CircleSetup.networkSeed(base: seed, width: cfg.width, index: s))

@@ -91,6 +91,7 @@ public enum Fig5MNISTKernelPCA {
         let f2 = main.components[1]
         let nb = Double(cfg.batch)
         var curves = [TrainingCurve]()
+        progress?.total = cfg.trainSeeds * cfg.trainWidths.reduce(0) { $0 + $1 * $1 }
         for w in cfg.trainWidths {
             for s in 0..<cfg.trainSeeds {
                 var net = MLP(inputDimension: 784, width: w, depth: cfg.paperDepth, outputs: 1, beta: cfg.beta,
@@ -111,7 +112,7 @@ public enum Fig5MNISTKernelPCA {
                     return .proceed
                 }
                 curves.append(curve)
-                progress?.advance(w, "width \(w) seed \(s + 1)/\(cfg.trainSeeds): ‖g_T‖ = \(fmt(curve.g.last!)), ‖h_T‖ = \(fmt(curve.h.last!))")
+                progress?.advance(w * w, "width \(w) seed \(s + 1)/\(cfg.trainSeeds): ‖g_T‖ = \(fmt(curve.g.last!)), ‖h_T‖ = \(fmt(curve.h.last!))")
             }
         }
 

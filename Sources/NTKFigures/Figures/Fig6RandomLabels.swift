@@ -88,6 +88,7 @@ public enum Fig6RandomLabels {
             return LabelRun(residualNorm: resid, predicted: predicted, projections: proj, measure: (2 * quad / Double(n)).squareRoot())
         }
         // The same network initialisation for both label sets.
+        progress?.total = 2 * (cfg.iterations / 25 + 1)
         let netSeed = CircleSetup.networkSeed(base: seed, width: cfg.width, index: 0)
         let t = try run(yTrue, label: "true", netSeed: netSeed)
         let r = try run(yRand, label: "random", netSeed: netSeed)
