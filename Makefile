@@ -16,7 +16,7 @@ PKG_MODULES := openblas lapacke libpng zlib libcrypto freetype2
 FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# Figure executables (added as their issues land).
+# One executable per paper figure: Sources/figN-<slug>/main.swift.
 FIGURES := $(sort $(notdir $(wildcard Sources/fig*)))
 
 .PHONY: all deps build data test verify figures bench plot-demo clean help
@@ -29,6 +29,8 @@ help:
 	@echo "make deps      install the system libraries with apt if pkg-config cannot find them"
 	@echo "make data      fetch MNIST into data/mnist and verify SHA-256 (NTK_MNIST_MIRROR=dir for a local copy)"
 	@echo "make build     swift build (release)"
+	@echo "make fig1 … make fig6   one figure (FIGURE_FLAGS=\"--scale quick\" for the small version)"
+	@echo "make plot-demo the plotting demonstration under figures/demo"
 	@echo "make bench     performance benchmarks (ntk-bench)"
 	@echo "make clean     remove build products"
 
@@ -51,16 +53,24 @@ test verify: deps data
 	$(SWIFT) build $(SWIFTFLAGS) --build-tests
 	$(SWIFT) test $(SWIFTFLAGS) --skip-build --disable-swift-testing
 
+# Every figure at paper scale (override with e.g. FIGURE_FLAGS="--scale quick" OUT=/tmp/figs),
+# then CLAIMS.md; exits non-zero if any claim failed.
+FIGURE_FLAGS ?=
+OUT ?= figures
 figures: build data
-	@if [ -z "$(FIGURES)" ]; then \
-	  echo "figures: no figure executables exist yet (issues 5 and 6 add fig1-fig6)."; \
-	  echo "figures: nothing to regenerate; see README.md for what is planned."; \
-	else \
-	  set -e; for f in $(FIGURES); do echo "== $$f"; $(BIN)/$$f --out figures; done; \
-	fi
+	@set -e; for f in $(FIGURES); do \
+	  echo "== $$f $(FIGURE_FLAGS)"; $(BIN)/$$f --out $(OUT) $(FIGURE_FLAGS); \
+	done
+	$(BIN)/claims-report --dir $(OUT)
+
+fig%: build data
+	$(BIN)/$$(basename Sources/$@-*) --out $(OUT) $(FIGURE_FLAGS)
+
+plot-demo: build
+	$(BIN)/plot-demo --out figures/demo
 
 bench: build
-	$(BIN)/ntk-bench
+	$(BIN)/ntk-bench --threads 2 --repeats 5
 
 clean:
 	rm -rf .build

@@ -12,20 +12,32 @@ public enum Fig1NTKCircle {
     public struct Config: Sendable {
         public var widths: [Int]
         public var seeds: Int
+        /// How many of the seeds at the largest width are trained to t = steps (all others are
+        /// used at t = 0 only). `nil`: all.
+        public var trainedSeedsAtLargestWidth: Int?
         public var steps: Int
         public var trainingPoints: Int
         public var gridPoints: Int
         public var depth = 4
         public var beta = 0.1
 
-        /// paper: widths 500 and 10000, 10 seeds, t = 200 [P]; N = 50 [Prop]; 201 angles.
-        /// quick: widths 250 and 1000, 4 seeds, same t and task (claims rescaled by the
+        /// paper: widths 500 and 10000, 10 seeds, t = 200 [P]; N = 50 [Prop]; 201 angles. At
+        /// n = 10000 all 10 seeds give the t = 0 kernel but only 3 are trained: one GD step at
+        /// that width is ~6·10¹⁰ flops (~1 s here), so 10 × 200 steps alone would take over half
+        /// an hour. quick: widths 250 and 1000, 4 seeds, all trained (claims rescaled by the
         /// standard errors of those widths).
         public static func forScale(_ s: Scale) -> Config {
             switch s {
-            case .paper: return Config(widths: [500, 10000], seeds: 10, steps: 200, trainingPoints: 50, gridPoints: 201)
+            case .paper: return Config(widths: [500, 10000], seeds: 10, trainedSeedsAtLargestWidth: 3, steps: 200,
+                                       trainingPoints: 50, gridPoints: 201)
             case .quick: return Config(widths: [250, 1000], seeds: 4, steps: 200, trainingPoints: 50, gridPoints: 101)
             }
+        }
+
+        /// Whether network `index` at `width` is trained.
+        func isTrained(width: Int, index: Int) -> Bool {
+            guard width == widths.max(), let k = trainedSeedsAtLargestWidth else { return true }
+            return index < k
         }
     }
 
@@ -34,8 +46,8 @@ public enum Fig1NTKCircle {
         public var width: Int
         public var seedIndex: Int
         public var ntk0: [Double]        // Θ(x0, x(γ)) at t = 0
-        public var ntkT: [Double]        // at t = steps
-        public var losses: [Double]      // loss at t = 0…steps
+        public var ntkT: [Double]?       // at t = steps (nil: not trained)
+        public var losses: [Double]      // loss at t = 0…steps (empty: not trained)
     }
 
     public struct Result: Sendable {
@@ -59,12 +71,18 @@ public enum Fig1NTKCircle {
         let limitAtX0 = AnalyticKernel(depth: cfg.depth, beta: cfg.beta)(x0).ntk[0, 0]
         let train = CircleSetup.gaussianTrainingSet(count: cfg.trainingPoints, seed: seed)
         var runs = [Run]()
-        progress?.total = cfg.seeds * cfg.widths.reduce(0) { $0 + $1 * $1 }
+        progress?.total = cfg.widths.reduce(0) { acc, w in
+            acc + (0..<cfg.seeds).filter { cfg.isTrained(width: w, index: $0) }.count * w * w
+        }
         for w in cfg.widths {
             for s in 0..<cfg.seeds {
                 var net = MLP(inputDimension: 2, width: w, depth: cfg.depth, outputs: 1, beta: cfg.beta,
                               seed: CircleSetup.networkSeed(base: seed, width: w, index: s))
                 let k0 = net.empiricalNTK(x0, circle).storage
+                guard cfg.isTrained(width: w, index: s) else {
+                    runs.append(Run(width: w, seedIndex: s, ntk0: k0, ntkT: nil, losses: []))
+                    continue
+                }
                 let report = try net.train(inputs: train.x, targets: train.y, steps: cfg.steps)
                 let kT = net.empiricalNTK(x0, circle).storage
                 runs.append(Run(width: w, seedIndex: s, ntk0: k0, ntkT: kT, losses: report.losses))
@@ -79,7 +97,7 @@ public enum Fig1NTKCircle {
         for r in runs {
             for (i, g) in gammas.enumerated() {
                 csv.append(["ntk_t0", .int(r.width), .int(r.seedIndex), .number(g), .number(r.ntk0[i])])
-                csv.append(["ntk_tT", .int(r.width), .int(r.seedIndex), .number(g), .number(r.ntkT[i])])
+                if let kT = r.ntkT { csv.append(["ntk_tT", .int(r.width), .int(r.seedIndex), .number(g), .number(kT[i])]) }
             }
             for (k, l) in r.losses.enumerated() {
                 csv.append(["loss", .int(r.width), .int(r.seedIndex), .int(k), .number(l)])
@@ -89,7 +107,8 @@ public enum Fig1NTKCircle {
         out.parameters = [
             "depth": .number(Double(cfg.depth)), "beta": .number(cfg.beta), "activation": "relu",
             "widths": .ints(cfg.widths), "seeds_per_width": .number(Double(cfg.seeds)),
-            "steps": .number(Double(cfg.steps)), "learning_rate": 1.0, "training_points": .number(Double(cfg.trainingPoints)),
+            "steps": .number(Double(cfg.steps)),
+            "trained_seeds_at_largest_width": .number(Double(cfg.trainedSeedsAtLargestWidth ?? cfg.seeds)), "learning_rate": 1.0, "training_points": .number(Double(cfg.trainingPoints)),
             "grid_points": .number(Double(cfg.gridPoints)), "target": "f*(x) = x1·x2",
             "limit_ntk_x0_x0": .number(limitAtX0),
         ]
@@ -97,16 +116,24 @@ public enum Fig1NTKCircle {
             "N = \(cfg.trainingPoints) training inputs drawn iid N(0, I₂) once from the run seed and shared by all networks (the paper gives no N).",
             "x(γ) = (cos γ, sin γ), x0 = (1, 0); the kernel is Θ(x0, x(γ)) with t = steps × lr = \(cfg.steps).",
         ]
+        if let k = cfg.trainedSeedsAtLargestWidth {
+            out.proposals.append("At n = \(cfg.widths.max()!) all \(cfg.seeds) seeds give Θ at t = 0 but only \(k) are trained to t = \(cfg.steps) (one GD step there costs ~6·10¹⁰ flops); claims 10 and 11 at that width use those \(k).")
+        }
 
         let small = cfg.widths.min()!, large = cfg.widths.max()!
         func stats(_ w: Int, _ f: (Run) -> Double) -> (mean: Double, sd: Double) {
             meanAndSD(runs.filter { $0.width == w }.map(f))
         }
+        func trainedStats(_ w: Int, _ f: (Run) -> Double) -> (mean: Double, sd: Double, count: Int) {
+            let v = runs.filter { $0.width == w && $0.ntkT != nil }.map(f)
+            let (m, sd) = meanAndSD(v)
+            return (m, sd, v.count)
+        }
         let large0 = stats(large) { $0.ntk0[mid] }
         let small0 = stats(small) { $0.ntk0[mid] }
-        let inflSmall = stats(small) { $0.ntkT[mid] - $0.ntk0[mid] }
-        let inflLarge = stats(large) { $0.ntkT[mid] - $0.ntk0[mid] }
-        let lossRatio = runs.map { $0.losses.last! / $0.losses.first! }.max()!
+        let inflSmall = trainedStats(small) { $0.ntkT![mid] - $0.ntk0[mid] }
+        let inflLarge = trainedStats(large) { $0.ntkT![mid] - $0.ntk0[mid] }
+        let lossRatio = runs.filter { !$0.losses.isEmpty }.map { $0.losses.last! / $0.losses.first! }.max()!
         let r = Double(cfg.seeds)
 
         // Claim 6 / 6b: mean of Θ(x0,x0) over seeds vs the limit 0.2825.
@@ -132,10 +159,10 @@ public enum Fig1NTKCircle {
                                  quantity: "mean Θ_T(x0,x0) − Θ0(x0,x0), n=\(small)",
                                  measured: inflSmall.mean, bound: 0, above: true,
                                  expected: "+0.03..+0.09 for n ≤ 1000 [V]",
-                                 reason: "sign of the mean change (sd of the mean \(fmt(inflSmall.sd / r.squareRoot())))"))
+                                 reason: "sign of the mean change (sd of the mean \(fmt(inflSmall.sd / Double(inflSmall.count).squareRoot())))"))
         let inflBound = large >= 4000 ? 0.03 : 0.03 * (4000.0 / Double(large))
         out.claims.append(.bound("10", "…and barely moves at large width", source: .paper,
-                                 quantity: "|mean Θ_T(x0,x0) − Θ0(x0,x0)|, n=\(large)",
+                                 quantity: "|mean Θ_T(x0,x0) − Θ0(x0,x0)|, n=\(large), \(inflLarge.count) seeds",
                                  measured: abs(inflLarge.mean), bound: inflBound,
                                  expected: "+0.011 at n=2000, +0.007 at n=4000 [V]",
                                  reason: large >= 4000 ? "PAPER-SPEC §4 row 10 (n ≥ 4000)"
