@@ -101,6 +101,27 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "fig4-mnist-error-prediction",
+            dependencies: [
+                "NTKCore", "NTKFigures", "NTKPlot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "fig5-mnist-kernel-pca",
+            dependencies: [
+                "NTKCore", "NTKFigures", "NTKPlot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "fig6-random-labels",
+            dependencies: [
+                "NTKCore", "NTKFigures", "NTKPlot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         // MARK: - Tests
         .testTarget(name: "NTKCoreTests", dependencies: ["NTKCore", "CZlib"]),
