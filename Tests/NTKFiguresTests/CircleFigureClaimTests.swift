@@ -5,15 +5,6 @@ import XCTest
 /// Each unit-circle figure's computation at quick scale, with its claims asserted (the claims
 /// carry their own tolerances and reasons; see the figure sources and PAPER-SPEC §4).
 final class CircleFigureClaimTests: XCTestCase {
-    func assertClaims(_ out: FigureOutput, expected ids: [String], file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(Set(out.claims.map(\.id)), Set(ids), "claims present", file: file, line: line)
-        for c in out.claims {
-            print("\(out.name) claim \(c.id) \(c.passed ? "pass" : "FAIL"): \(c.quantity) = \(fmt(c.measured)) [\(c.tolerance)]")
-            XCTAssertTrue(c.passed, "claim \(c.id) failed: \(c.quantity) = \(c.measured), rule \(c.tolerance)",
-                          file: file, line: line)
-        }
-    }
-
     func testFig1QuickClaims_6_6b_10_11() throws {
         let r = try Fig1NTKCircle.compute(.forScale(.quick), seed: 0)
         assertClaims(r.output, expected: ["6", "6b", "10", "11"])

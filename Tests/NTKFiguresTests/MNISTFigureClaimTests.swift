@@ -5,16 +5,6 @@ import XCTest
 /// Each MNIST figure's computation at quick scale, with its claims asserted. MNIST comes from
 /// `make data` (a prerequisite of `make verify`).
 final class MNISTFigureClaimTests: XCTestCase {
-    func assertClaims(_ out: FigureOutput, expected ids: [String], file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(Set(out.claims.map(\.id)), Set(ids), "claims present", file: file, line: line)
-        for c in out.claims {
-            print("\(out.name) claim \(c.id) \(c.passed ? "pass" : "FAIL"): \(c.quantity) = \(fmt(c.measured)) [\(c.tolerance)]")
-            XCTAssertTrue(c.passed, "claim \(c.id) failed: \(c.quantity) = \(c.measured), rule \(c.tolerance)",
-                          file: file, line: line)
-        }
-        for n in out.notes { print("\(out.name) note: \(n)") }
-    }
-
     func testFig4QuickClaim_21() throws {
         let r = try Fig4MNISTErrorPrediction.compute(.forScale(.quick), seed: 0)
         assertClaims(r.output, expected: ["21"])

@@ -36,7 +36,7 @@ public enum MNIST {
     public static func verify(directory: String = defaultDirectory) throws {
         let listingPath = directory + "/SHA256SUMS"
         guard let listing = try? String(contentsOfFile: listingPath, encoding: .utf8) else {
-            throw DataError.missingFile(listingPath, hint: "The checksum list ships with the repository; is this the project root?")
+            throw DataError.missingFile(listingPath, hint: "The checksum list ships with the repository under data/mnist: run from the project root (or set NTK_DATA_DIR to a directory holding mnist/SHA256SUMS), then `make data`.")
         }
         let sums = SHA256.parseListing(listing)
         for f in files {

@@ -1,0 +1,114 @@
+import Foundation
+import XCTest
+@testable import NTKCore
+@testable import NTKFigures
+
+/// Runs the built figure executables and claims-report (found next to the test bundle): outputs,
+/// run records, the CLAIMS.md gate, help text, and bad input.
+final class FigureExecutableTests: XCTestCase {
+    var tmp: String!
+
+    override func setUpWithError() throws {
+        tmp = NSTemporaryDirectory() + "ntk-fig-exe-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: tmp)
+    }
+
+    func binary(_ name: String) throws -> String {
+        let dirs = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+                    Bundle(for: FigureExecutableTests.self).bundleURL.deletingLastPathComponent()]
+        for d in dirs {
+            let p = d.appendingPathComponent(name).path
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "\(name) not found in \(dirs.map(\.path))"])
+    }
+
+    func run(_ name: String, _ args: [String], env: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try binary(name))
+        p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+        let o = Pipe(), e = Pipe()
+        p.standardOutput = o
+        p.standardError = e
+        try p.run()
+        let od = o.fileHandleForReading.readDataToEndOfFile(), ed = e.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: od, as: UTF8.self), String(decoding: ed, as: UTF8.self))
+    }
+
+    func testQuickFigureWritesPNGCSVJSONAndClaimsReportGates() throws {
+        let r = try run("fig3-function-distribution", ["--scale", "quick", "--out", tmp, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+        for ext in ["png", "csv", "json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: "\(tmp!)/fig3-function-distribution.\(ext)"), ext)
+        }
+        let png = try Data(contentsOf: URL(fileURLWithPath: "\(tmp!)/fig3-function-distribution.png"))
+        XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        XCTAssertNotNil(png.range(of: Data("Git commit".utf8)), "provenance text chunk")
+        let records = try ClaimsReport.records(in: tmp)
+        XCTAssertEqual(records.map(\.figure), ["fig3-function-distribution"])
+        XCTAssertEqual(records[0].scale, .quick)
+        XCTAssertEqual(Set(records[0].claims.map(\.id)), ["13", "14"])
+        XCTAssertFalse(records[0].proposals.isEmpty, "[Prop] setup choices are recorded")
+
+        let ok = try run("claims-report", ["--dir", tmp])
+        XCTAssertEqual(ok.status, 0, ok.err + ok.out)
+        XCTAssertTrue(ok.out.contains("2 passed, 0 failed"), ok.out)
+        let md = try String(contentsOfFile: "\(tmp!)/CLAIMS.md", encoding: .utf8)
+        XCTAssertTrue(md.contains("fig3-function-distribution.png"))
+
+        // A failed claim in any run record makes the report exit 1.
+        var rec = records[0]
+        rec.claims[0].passed = false
+        try JSONEncoder().encode(rec).write(to: URL(fileURLWithPath: "\(tmp!)/fig3-function-distribution.json"))
+        let bad = try run("claims-report", ["--dir", tmp])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(try String(contentsOfFile: "\(tmp!)/CLAIMS.md", encoding: .utf8).contains("**FAIL**"))
+    }
+
+    func testMissingMNISTIsOneClearLineExitTwoAndNothingOverwritten() throws {
+        let keep = "\(tmp!)/fig5-mnist-kernel-pca.png"
+        try AtomicFile.write("previous figure", to: keep)
+        let r = try run("fig5-mnist-kernel-pca", ["--scale", "quick", "--out", tmp, "--quiet"],
+                        env: ["NTK_DATA_DIR": tmp + "/no-such-dir"])
+        XCTAssertEqual(r.status, 2)
+        let lines = r.err.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, r.err)
+        XCTAssertTrue(r.err.contains("make data"), r.err)
+        XCTAssertEqual(try String(contentsOfFile: keep, encoding: .utf8), "previous figure")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp), ["fig5-mnist-kernel-pca.png"])
+
+        // Checksum list present but one file corrupted: the mismatch names the file; still exit 2.
+        let data = tmp + "/data", mnist = data + "/mnist"
+        try FileManager.default.createDirectory(atPath: mnist, withIntermediateDirectories: true)
+        let sums = """
+        2222222222222222222222222222222222222222222222222222222222222222  train-images-idx3-ubyte.gz
+        2222222222222222222222222222222222222222222222222222222222222222  train-labels-idx1-ubyte.gz
+        2222222222222222222222222222222222222222222222222222222222222222  t10k-images-idx3-ubyte.gz
+        2222222222222222222222222222222222222222222222222222222222222222  t10k-labels-idx1-ubyte.gz
+
+        """
+        try AtomicFile.write(sums, to: mnist + "/SHA256SUMS")
+        for f in MNIST.files { try AtomicFile.write("not gzip", to: mnist + "/" + f) }
+        let c = try run("fig6-random-labels", ["--scale", "quick", "--out", tmp, "--quiet"], env: ["NTK_DATA_DIR": data])
+        XCTAssertEqual(c.status, 2)
+        XCTAssertEqual(c.err.split(separator: "\n").count, 1, c.err)
+        XCTAssertTrue(c.err.contains("SHA-256 mismatch") && c.err.contains("make data"), c.err)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp).sorted(), ["data", "fig5-mnist-kernel-pca.png"])
+    }
+
+    func testBadOptionsAndHelp() throws {
+        let help = try run("fig1-ntk-circle", ["--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.out.contains("Figure 1") && help.out.contains("Claims checked"), help.out)
+        let bad = try run("fig2-ntk-convergence", ["--scale", "huge", "--out", tmp])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.err.contains("huge"), bad.err)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp), [])
+    }
+}
