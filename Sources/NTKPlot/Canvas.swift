@@ -334,7 +334,7 @@ struct Canvas {
     /// rectangle `dest` with nearest-neighbour sampling at pixel centres; pixels cut by the
     /// rectangle's edges get fractional coverage.
     mutating func drawCells(cols: Int, rows: Int, dest: Rect, clip: Rect?, color: (Int, Int) -> Color) {
-        guard cols > 0, rows > 0, let b = pixelBounds(dest, clip: clip) else { return }
+        guard cols > 0, rows > 0, dest.width > 0, dest.height > 0, let b = pixelBounds(dest, clip: clip) else { return }
         for y in b.1..<b.3 {
             let fy = min(Double(y + 1), dest.y1) - max(Double(y), dest.y0)
             let v = (Double(y) + 0.5 - dest.y0) / dest.height

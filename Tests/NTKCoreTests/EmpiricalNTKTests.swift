@@ -81,4 +81,31 @@ final class EmpiricalNTKTests: XCTestCase {
         let narrow = MLP(inputDimension: 2, width: 8, depth: 4, outputs: 1, seed: 1).empiricalNTK(x)
         XCTAssertGreaterThan((narrow - limit).maxAbs, Tolerance.depthOneRel)
     }
+
+    /// PAPER-SPEC §4 claim 18 (Mohamadi et al. 2023): the pNTK ⊗ I_O approaches the full eNTK
+    /// as width grows, relative Frobenius error ∝ n^−½. L = 3, ReLU, β = 0.1, O = 10, N = 16
+    /// Gaussian inputs in d = 20, 5 seeds per width (the [V] setup).
+    func testPNTKApproachesFullEmpiricalNTK() {
+        var rng = SeededGenerator(seed: 18)
+        let x = Gaussian.matrix(rows: 16, columns: 20, using: &rng)
+        let o = 10, widths = [64, 256, 1024, 4096]
+        var meanErrors = [Double]()
+        for w in widths {
+            var sum = 0.0
+            for s in 0..<5 {
+                let net = MLP(inputDimension: 20, width: w, depth: 3, outputs: o, beta: 0.1, seed: UInt64(1800 + 10 * w + s))
+                let full = net.empiricalNTK(x, mode: .full), p = net.empiricalNTK(x, mode: .pntk)
+                let kron = Matrix(rows: full.rows, columns: full.columns) { r, c in
+                    r % o == c % o ? p[r / o, c / o] : 0
+                }
+                sum += relativeFrobeniusError(kron, full)
+            }
+            meanErrors.append(sum / 5)
+        }
+        let lx = widths.map { log(Double($0)) }, ly = meanErrors.map { log($0) }
+        let mx = lx.reduce(0, +) / 4, my = ly.reduce(0, +) / 4
+        let slope = zip(lx, ly).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) } / lx.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
+        XCTAssertTrue(Tolerance.pntkSlope.contains(slope), "slope \(slope), errors \(meanErrors)")
+        XCTAssertLessThan(meanErrors.last!, Tolerance.pntkErrorAt4096, "errors \(meanErrors)")
+    }
 }

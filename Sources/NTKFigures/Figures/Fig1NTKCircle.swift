@@ -72,7 +72,7 @@ public enum Fig1NTKCircle {
         let train = CircleSetup.gaussianTrainingSet(count: cfg.trainingPoints, seed: seed)
         var runs = [Run]()
         progress?.total = cfg.widths.reduce(0) { acc, w in
-            acc + (0..<cfg.seeds).filter { cfg.isTrained(width: w, index: $0) }.count * w * w
+            acc + (0..<cfg.seeds).filter { cfg.isTrained(width: w, index: $0) }.count * w * w * cfg.steps
         }
         for w in cfg.widths {
             for s in 0..<cfg.seeds {
@@ -83,10 +83,15 @@ public enum Fig1NTKCircle {
                     runs.append(Run(width: w, seedIndex: s, ntk0: k0, ntkT: nil, losses: []))
                     continue
                 }
-                let report = try net.train(inputs: train.x, targets: train.y, steps: cfg.steps)
+                let report = try net.train(inputs: train.x, targets: train.y, steps: cfg.steps) { p, _ in
+                    if p.step > 0 {
+                        progress?.advance(w * w, "width \(w) seed \(s + 1)/\(cfg.seeds): step \(p.step)/\(cfg.steps), loss \(fmt(p.loss))")
+                    }
+                    return .proceed
+                }
                 let kT = net.empiricalNTK(x0, circle).storage
                 runs.append(Run(width: w, seedIndex: s, ntk0: k0, ntkT: kT, losses: report.losses))
-                progress?.advance(w * w, "width \(w) seed \(s + 1)/\(cfg.seeds): loss \(fmt(report.losses.first!)) → \(fmt(report.losses.last!))")
+                progress?.advance(0, "width \(w) seed \(s + 1)/\(cfg.seeds): loss \(fmt(report.losses.first!)) → \(fmt(report.losses.last!))")
             }
         }
 

@@ -57,19 +57,22 @@ public enum Fig2NTKConvergence {
         let lim4 = kernel(batch4).ntk, lim41 = kernel(grid).ntk
         let train = CircleSetup.gaussianTrainingSet(count: cfg.trainingPoints, seed: seed)
         var runs = [Run]()
-        progress?.total = cfg.seeds * cfg.widths.reduce(0) { $0 + $1 * $1 }
+        progress?.total = cfg.seeds * cfg.widths.reduce(0) { $0 + $1 * $1 } * (cfg.steps + 1)
         for w in cfg.widths {
             for s in 0..<cfg.seeds {
                 var net = MLP(inputDimension: 2, width: w, depth: cfg.depth, outputs: 1, beta: cfg.beta,
                               seed: CircleSetup.networkSeed(base: seed, width: w, index: s))
                 let a4 = net.empiricalNTK(batch4), a41 = net.empiricalNTK(grid)
-                try net.train(inputs: train.x, targets: train.y, steps: cfg.steps)
+                try net.train(inputs: train.x, targets: train.y, steps: cfg.steps) { p, _ in
+                    if p.step > 0 { progress?.advance(w * w, "width \(w) seed \(s + 1)/\(cfg.seeds): step \(p.step)/\(cfg.steps)") }
+                    return .proceed
+                }
                 let b4 = net.empiricalNTK(batch4), b41 = net.empiricalNTK(grid)
                 runs.append(Run(width: w, seedIndex: s,
                                 toLimit4: (a4 - lim4).frobeniusNorm, drift4: (b4 - a4).frobeniusNorm,
                                 toLimit41: (a41 - lim41).frobeniusNorm, drift41: (b41 - a41).frobeniusNorm,
                                 relToLimit41: (a41 - lim41).frobeniusNorm / lim41.frobeniusNorm))
-                progress?.advance(w * w, "width \(w) seed \(s + 1)/\(cfg.seeds)")
+                progress?.advance(w * w, "width \(w) seed \(s + 1)/\(cfg.seeds): kernels done")
             }
         }
         let ws = cfg.widths.map(Double.init)

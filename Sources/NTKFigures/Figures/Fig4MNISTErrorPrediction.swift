@@ -73,13 +73,14 @@ public enum Fig4MNISTErrorPrediction {
         let limitLabels = MNISTSetup.argmax(try flow.predictTest(at: .infinity, fTrain0: zTrain, yTrain: y, fTest0: zTest, kTestTrain: kxX))
 
         var runs = [SeedRun]()
-        progress?.total = cfg.seeds
+        progress?.total = cfg.seeds * (cfg.maxSteps + 1)
         for s in 0..<cfg.seeds {
             var net = MLP(inputDimension: 784, width: cfg.width, depth: cfg.depth, outputs: 10, beta: cfg.beta,
                           seed: CircleSetup.networkSeed(base: seed, width: cfg.width, index: s))
             let f0Train = net(train.images), f0Test = net(test.images)
             let rep = try net.train(inputs: train.images, targets: y, steps: cfg.maxSteps) { p, _ in
-                p.loss < cfg.targetLoss ? .stop : .proceed
+                if p.step > 0 { progress?.advance(1, "seed \(s + 1)/\(cfg.seeds): step \(p.step), loss \(fmt(p.loss))") }
+                return p.loss < cfg.targetLoss ? .stop : .proceed
             }
             let steps = rep.stepsTaken
             let ann = MNISTSetup.argmax(net(test.images))
@@ -91,7 +92,7 @@ public enum Fig4MNISTErrorPrediction {
             var stats = [Predictor: ErrorPrediction]()
             for p in Predictor.allCases { stats[p] = ErrorPrediction(ann: ann, ntk: labels[p]!, truth: test.labels) }
             runs.append(SeedRun(seed: s, steps: steps, finalLoss: rep.losses.last!, annLabels: ann, ntkLabels: labels, stats: stats))
-            progress?.advance(1, "seed \(s + 1)/\(cfg.seeds): \(steps) steps, loss \(fmt(rep.losses.last!)), ANN acc \(fmt(stats[.limit]!.accuracyANN))")
+            progress?.advance(cfg.maxSteps + 1 - steps, "seed \(s + 1)/\(cfg.seeds): \(steps) steps, loss \(fmt(rep.losses.last!)), ANN acc \(fmt(stats[.limit]!.accuracyANN))")
         }
 
         var csv = CSVTable(header: ["seed", "predictor", "steps", "final_loss", "acc_ann", "acc_ntk", "agreement",

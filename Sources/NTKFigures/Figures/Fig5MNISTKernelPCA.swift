@@ -91,7 +91,7 @@ public enum Fig5MNISTKernelPCA {
         let f2 = main.components[1]
         let nb = Double(cfg.batch)
         var curves = [TrainingCurve]()
-        progress?.total = cfg.trainSeeds * cfg.trainWidths.reduce(0) { $0 + $1 * $1 }
+        progress?.total = cfg.trainSeeds * cfg.trainWidths.reduce(0) { $0 + $1 * $1 } * (steps + 1)
         for w in cfg.trainWidths {
             for s in 0..<cfg.trainSeeds {
                 var net = MLP(inputDimension: 784, width: w, depth: cfg.paperDepth, outputs: 1, beta: cfg.beta,
@@ -101,6 +101,7 @@ public enum Fig5MNISTKernelPCA {
                 let y = Matrix(rows: cfg.batch, columns: 1, storage: target)
                 var curve = TrainingCurve(width: w, seed: s, times: [], g: [], h: [])
                 try net.train(inputs: x, targets: y, steps: steps) { p, current in
+                    if p.step > 0 { progress?.advance(w * w, "width \(w) seed \(s + 1)/\(cfg.trainSeeds): step \(p.step)/\(steps)") }
                     if p.step % cfg.recordEvery == 0 || p.step == steps {
                         let r = zip(current(x).storage, target).map { $0 - $1 }
                         let coef = zip(r, f2).reduce(0) { $0 + $1.0 * $1.1 } / nb          // ⟨f_t − f*, f(2)⟩_p_in
