@@ -32,10 +32,10 @@ struct Bench: ParsableCommand {
     func run() throws {
         if let t = threads { BLAS.setThreadCount(t) }
         print("BLAS: \(BLAS.libraryDescription); threads \(BLAS.threadCount)")
-        print(String(format: "%-44@ %12@ %12@", "workload" as NSString, "median s" as NSString, "note" as NSString))
+        print("workload".padding(toLength: 44, withPad: " ", startingAt: 0) + "    median s  note")
         var rng = SeededGenerator(seed: 1)
         func row(_ name: String, _ seconds: Double, _ note: String) {
-            print(String(format: "%-44@ %12.4f %12@", name as NSString, seconds, note as NSString))
+            print(name.padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: " %11.4f  ", seconds) + note)
         }
         if !skipGemm {
             let n = gemmSize

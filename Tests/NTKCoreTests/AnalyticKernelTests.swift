@@ -6,6 +6,22 @@ final class AnalyticKernelTests: XCTestCase {
     let angles = [0, Double.pi / 4, .pi / 2, 3 * .pi / 4, .pi]
 
     /// PAPER-SPEC §1.5 table (β = 0.1, x0 = (1,0) against x(γ)).
+    /// The inlined angle of the ReLU closed form equals libm's atan2(s, c) for s ≥ 0 over all
+    /// octants, tiny and huge ratios, and the exact axes.
+    func testInlinedAngleMatchesAtan2() {
+        var rng = SeededGenerator(seed: 5)
+        var cases: [(Double, Double)] = [(0, 1), (1, 0), (0, -1), (1, 1), (1, -1), (1e-300, 1), (1, 1e-300),
+                                         (1e-300, -1), (2.414213562373095, 1), (0.66, 1), (0.66, -1), (3, -1e-8)]
+        for _ in 0..<200_000 {
+            let s = abs(rng.nextStandardNormal()) * pow(10, Double(Int(rng.next() % 9)) - 4)
+            let c = rng.nextStandardNormal() * pow(10, Double(Int(rng.next() % 9)) - 4)
+            cases.append((s, c))
+        }
+        var worst = 0.0
+        for (s, c) in cases { worst = max(worst, abs(ReLUDual.angle(s, c) - atan2(s, c))) }
+        XCTAssertLessThan(worst, Tolerance.angleAbs)
+    }
+
     func testUnitCircleTable() {
         let table: [(Int, Bool, [Double])] = [
             (1, true, [0.510000, 0.363553, 0.010000, -0.343553, -0.490000]),

@@ -47,6 +47,9 @@ enum Tolerance {
     /// Predictor identities (t = 0, t = ∞ vs direct solve) on well-conditioned kernels:
     /// eigen vs Cholesky rounding times the condition number (≲ 1e4 here).
     static let predictorRel = 1e-9
+    /// Inlined atan2 of the ReLU closed form vs libm's atan2 on angles in [0, π]: a few ulps of
+    /// π (ulp(π) ≈ 4.4e-16).
+    static let angleAbs = 4e-15
     /// pNTK vs eNTK (claim 18): log-log slope of the relative Frobenius error over widths
     /// 64…4096, [V] −0.47; the range allows ±0.15 for 5 seeds per width (PAPER-SPEC §4 row 18).
     static let pntkSlope = -0.65 ... -0.35

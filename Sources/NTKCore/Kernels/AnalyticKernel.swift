@@ -160,28 +160,29 @@ struct RecursionSpec: Sendable {
                         let q1 = SharedPointer(base: UnsafeMutablePointer(mutating: pp1.baseAddress ?? UnsafePointer(ps.baseAddress!)))
                         let q2 = SharedPointer(base: UnsafeMutablePointer(mutating: pp2.baseAddress ?? UnsafePointer(ps.baseAddress!)))
                         // Runs the fused recursion on row i, columns j0..<j1; optionally mirrors.
+                        // Layer-outer, column-inner: the entries of one layer are independent, so
+                        // their sqrt/divisions overlap (entry-outer order was latency-bound).
                         @Sendable @inline(__always)
                         func segment(_ i: Int, _ j0: Int, _ j1: Int, mirror: Bool) {
-                            let s = sp.base, t = tp.base, a = q1.base, b = q2.base
-                            let row = i * n2
-                            var j = j0
-                            while j < j1 {
-                                var sv = s[row + j] + b2
-                                var tv = sv
-                                var l = 0
-                                while l < steps {
-                                    let (e, ed) = D.dual(a[l * n1 + i], b[l * n2 + j], sv)
-                                    sv = w2 * e + b2
-                                    tv = tv * (w2 * ed) + sv
-                                    l += 1
+                            guard j0 < j1 else { return }
+                            let s = sp.base + i * n2, t = tp.base + i * n2, a = q1.base, b = q2.base
+                            for j in j0..<j1 { let v = s[j] + b2; s[j] = v; t[j] = v }
+                            var l = 0
+                            while l < steps {
+                                let al = a[l * n1 + i], bl = b + l * n2
+                                for j in j0..<j1 {
+                                    let (e, ed) = D.dual(al, bl[j], s[j])
+                                    let sv = w2 * e + b2
+                                    s[j] = sv
+                                    t[j] = t[j] * (w2 * ed) + sv
                                 }
-                                s[row + j] = sv
-                                t[row + j] = tv
-                                if mirror {
-                                    s[j * n2 + i] = sv
-                                    t[j * n2 + i] = tv
+                                l += 1
+                            }
+                            if mirror {
+                                for j in j0..<j1 {
+                                    sp.base[j * n2 + i] = s[j]
+                                    tp.base[j * n2 + i] = t[j]
                                 }
-                                j += 1
                             }
                         }
                         if symmetric {
