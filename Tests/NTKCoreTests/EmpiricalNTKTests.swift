@@ -102,9 +102,7 @@ final class EmpiricalNTKTests: XCTestCase {
             }
             meanErrors.append(sum / 5)
         }
-        let lx = widths.map { log(Double($0)) }, ly = meanErrors.map { log($0) }
-        let mx = lx.reduce(0, +) / 4, my = ly.reduce(0, +) / 4
-        let slope = zip(lx, ly).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) } / lx.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
+        let slope = logLogSlope(widths.map(Double.init), meanErrors)
         XCTAssertTrue(Tolerance.pntkSlope.contains(slope), "slope \(slope), errors \(meanErrors)")
         XCTAssertLessThan(meanErrors.last!, Tolerance.pntkErrorAt4096, "errors \(meanErrors)")
     }
