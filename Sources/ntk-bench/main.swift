@@ -72,6 +72,21 @@ struct Bench: ParsableCommand {
             } / Double(steps)
             row("GD step L=4 width=500 N=1000 O=10", t, target(0.075))
         }
+        // Fig. 1's hot loop: one GD step at width 10000, L = 4, N = 50 inputs in d = 2, one output.
+        // Each step touches the two 10⁴×10⁴ hidden matrices (~6·10¹⁰ flops).
+        if !quick {
+            var net = MLP(inputDimension: 2, width: 10000, depth: 4, outputs: 1, seed: 4)
+            let x = Gaussian.matrix(rows: 50, columns: 2, using: &rng)
+            let y = Gaussian.matrix(rows: 50, columns: 1, using: &rng)
+            let steps = 10   // the float32 run converts the parameters once per call
+            for precision in TrainingPrecision.allCases {
+                let t = try Timing.median(repeats: repeats) {
+                    try net.train(inputs: x, targets: y, steps: steps, learningRate: 1e-3, precision: precision)
+                } / Double(steps)
+                row("Fig. 1 GD step width=10000 N=50, \(precision)", t,
+                    String(format: "%.1f GFLOP/s", 6 * 50 * 2e8 / t / 1e9))
+            }
+        }
         // t = ∞ (ridgeless) prediction: N = 5000 train, 1000 test, analytic-NTK-like SPD kernel
         // (Cholesky + solve + one gemm; target ≤ 1.0 s).
         do {

@@ -144,6 +144,35 @@ final class MLPTests: XCTestCase {
         XCTAssertEqual(r2.losses.count, 8)
     }
 
+    /// Float32 training (what Figs. 1 and 2 use) follows float64 training: one step agrees to
+    /// float32 rounding, and after the 200 steps of Fig. 1 the trained kernel differs by a small
+    /// fraction of the change training makes to it.
+    func testFloat32TrainingMatchesFloat64() throws {
+        var rng = SeededGenerator(seed: 2)
+        let x = Gaussian.matrix(rows: 50, columns: 2, using: &rng)
+        let y = Matrix(rows: 50, columns: 1) { i, _ in x[i, 0] * x[i, 1] }
+        let net0 = MLP(inputDimension: 2, width: 1000, depth: 4, outputs: 1, seed: 1)
+        // One step: parameters agree to float32 rounding accumulated over sums of ~10³ terms.
+        var one64 = net0, one32 = net0
+        try one64.train(inputs: x, targets: y, steps: 1)
+        try one32.train(inputs: x, targets: y, steps: 1, precision: .float32)
+        let p64 = one64.flatParameters, p32 = one32.flatParameters
+        XCTAssertLessThan(BLAS.norm2(zip(p64, p32).map { $0 - $1 }) / BLAS.norm2(p64), Tolerance.float32StepRel)
+        // Fig. 1's run: 200 steps at lr 1 on f* = x1·x2.
+        var a = net0, b = net0
+        let ra = try a.train(inputs: x, targets: y, steps: 200)
+        let rb = try b.train(inputs: x, targets: y, steps: 200, precision: .float32)
+        XCTAssertEqual(rb.stepsTaken, 200)
+        let lossRel = zip(ra.losses, rb.losses).map { abs($1 - $0) / $0 }.max()!
+        XCTAssertLessThan(lossRel, Tolerance.float32LossRel)
+        let x0 = Matrix([[1.0, 0.0]])
+        let grid = Matrix((0..<41).map { k in [cos(Double(k) * 0.157), sin(Double(k) * 0.157)] })
+        let k0 = net0.empiricalNTK(x0, grid), k64 = a.empiricalNTK(x0, grid), k32 = b.empiricalNTK(x0, grid)
+        let drift = (k64 - k0).frobeniusNorm
+        XCTAssertGreaterThan(drift, 0.01, "training must move the kernel for the comparison to mean anything")
+        XCTAssertLessThan((k32 - k64).frobeniusNorm / drift, Tolerance.float32KernelDriftFraction)
+    }
+
     func testDivergenceThrowsAndNamesTheStep() {
         var net = MLP(inputDimension: 2, width: 50, depth: 3, outputs: 1, seed: 1)
         var rng = SeededGenerator(seed: 2)

@@ -32,22 +32,25 @@ public enum Activation: String, Sendable, CaseIterable, CustomStringConvertible 
         }
     }
 
-    /// out[k] = σ(z[k]) over whole buffers (a tight loop the compiler can vectorise for ReLU).
-    func apply(_ z: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
+    /// out[k] = σ(z[k]) over whole buffers, in either BLAS precision (a tight loop the compiler
+    /// can vectorise for ReLU).
+    func apply<T: BLASScalar>(_ z: UnsafeBufferPointer<T>, into out: UnsafeMutableBufferPointer<T>) {
         let n = z.count
         switch self {
         case .relu: for k in 0..<n { out[k] = Swift.max(z[k], 0) }
-        case .erf: for k in 0..<n { out[k] = Foundation.erf(z[k]) }
+        case .erf: for k in 0..<n { out[k] = T.erf(z[k]) }
         case .identity: for k in 0..<n { out[k] = z[k] }
         }
     }
 
     /// g[k] ← g[k]·σ'(z[k]): the backprop step through the nonlinearity.
-    func multiplyByDerivative(_ g: UnsafeMutableBufferPointer<Double>, at z: UnsafeBufferPointer<Double>) {
+    func multiplyByDerivative<T: BLASScalar>(_ g: UnsafeMutableBufferPointer<T>, at z: UnsafeBufferPointer<T>) {
         let n = g.count
         switch self {
         case .relu: for k in 0..<n { g[k] = z[k] > 0 ? g[k] : 0 }
-        case .erf: for k in 0..<n { g[k] *= 1.1283791670955126 * Foundation.exp(-z[k] * z[k]) }
+        case .erf:
+            let c = T(1.1283791670955126)   // 2/√π
+            for k in 0..<n { g[k] *= c * T.exp(-z[k] * z[k]) }
         case .identity: break
         }
     }

@@ -133,16 +133,16 @@ extension MLP {
         return ForwardPass(preactivations: pre, activations: act)
     }
 
-    /// z ← s_ℓ·a·W(ℓ)ᵀ + β·1·b(ℓ)ᵀ (one gemm plus a bias sweep).
-    @usableFromInline
+    /// z ← s_ℓ·a·W(ℓ)ᵀ + β·1·b(ℓ)ᵀ (one gemm plus a bias sweep, the same code training uses).
     func layerForward(_ l: Int, _ a: Matrix, into z: inout Matrix) {
-        Matrix.gemm(a, weights[l], transB: .transpose, alpha: weightScale(l), beta: 0, into: &z)
-        let n = z.columns, rows = z.rows, bt = beta
-        biases[l].withUnsafeBufferPointer { pb in
-            z.storage.withUnsafeMutableBufferPointer { pz in
-                for i in 0..<rows {
-                    let base = i * n
-                    for k in 0..<n { pz[base + k] += bt * pb[k] }
+        precondition(a.columns == widths[l] && z.rows == a.rows && z.columns == widths[l + 1])
+        a.storage.withUnsafeBufferPointer { pa in
+            weights[l].storage.withUnsafeBufferPointer { pw in
+                biases[l].withUnsafeBufferPointer { pb in
+                    z.storage.withUnsafeMutableBufferPointer { pz in
+                        GradientDescent<Double>.affine(pa, pw, pb, rows: a.rows, inputs: widths[l], outputs: widths[l + 1],
+                                                       scale: weightScale(l), beta: beta, into: pz)
+                    }
                 }
             }
         }
