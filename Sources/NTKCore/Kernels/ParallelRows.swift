@@ -31,6 +31,12 @@ enum ParallelRows {
         return ranges
     }
 
+    /// Rows 0..<n split into `chunks` contiguous ranges of (nearly) equal length.
+    static func equalChunks(_ n: Int, chunks: Int) -> [Range<Int>] {
+        let c = Swift.max(1, Swift.min(chunks, n))
+        return (0..<c).map { k in (n * k / c)..<(n * (k + 1) / c) }
+    }
+
     /// Runs `body` on every range, spread over the cores (GCD concurrentPerform; dynamic
     /// scheduling, so several chunks per core balance the load).
     static func forEach(_ ranges: [Range<Int>], _ body: @Sendable (Range<Int>) -> Void) {
@@ -41,3 +47,4 @@ enum ParallelRows {
         DispatchQueue.concurrentPerform(iterations: ranges.count) { k in body(ranges[k]) }
     }
 }
+

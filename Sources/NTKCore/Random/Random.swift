@@ -65,21 +65,47 @@ extension RandomNumberGenerator {
     }
 }
 
+/// A read-only buffer that may cross into `DispatchQueue.concurrentPerform` workers (the owner
+/// keeps it alive and nobody writes it meanwhile).
+struct UnsafeSendable<T>: @unchecked Sendable {
+    let buffer: UnsafeBufferPointer<T>
+    init(_ buffer: UnsafeBufferPointer<T>) { self.buffer = buffer }
+}
+
 /// Gaussian sampling (Box–Muller) with an explicit generator.
 public enum Gaussian {
     /// Fills `buffer` with iid N(mean, sd²) draws, two per pair of uniforms.
+    ///
+    /// The uniforms are drawn in order from `rng`; for large buffers the Box–Muller transform
+    /// (log, sqrt, sin, cos) then runs on all cores, chunk by chunk. Every value is computed by
+    /// the same operations from the same uniforms, so the output does not depend on the thread
+    /// count (a width-10000 network's 2·10⁸ weights take about half the single-core time).
     public static func fill<G: RandomNumberGenerator>(_ buffer: inout [Double], mean: Double = 0,
                                                       sd: Double = 1, using rng: inout G) {
         let n = buffer.count
+        let pairs = (n + 1) / 2
+        let chunkPairs = 1 << 18
+        var uniforms = [Double](repeating: 0, count: 2 * Swift.min(pairs, chunkPairs))
         buffer.withUnsafeMutableBufferPointer { p in
-            var i = 0
-            while i < n {
-                let u1 = rng.nextOpenUnit(), u2 = rng.nextOpenUnit()
-                let r = (-2 * Foundation.log(u1)).squareRoot()
-                let a = 2 * Double.pi * u2
-                p[i] = mean + sd * r * Foundation.cos(a)
-                if i + 1 < n { p[i + 1] = mean + sd * r * Foundation.sin(a) }
-                i += 2
+            var first = 0
+            while first < pairs {
+                let count = Swift.min(chunkPairs, pairs - first)
+                for j in 0..<(2 * count) { uniforms[j] = rng.nextOpenUnit() }
+                uniforms.withUnsafeBufferPointer { u in
+                    let out = SharedPointer(base: p.baseAddress!), src = UnsafeSendable(u), offset = first
+                    let ranges = count >= 1 << 14 ? ParallelRows.equalChunks(count, chunks: 4 * ParallelRows.workers)
+                                                  : [0..<count]
+                    ParallelRows.forEach(ranges) { r in
+                        for j in r {
+                            let i = 2 * (offset + j)
+                            let radius = (-2 * Foundation.log(src.buffer[2 * j])).squareRoot()
+                            let a = 2 * Double.pi * src.buffer[2 * j + 1]
+                            out.base[i] = mean + sd * radius * Foundation.cos(a)
+                            if i + 1 < n { out.base[i + 1] = mean + sd * radius * Foundation.sin(a) }
+                        }
+                    }
+                }
+                first += count
             }
         }
     }
