@@ -12,32 +12,25 @@ public enum Fig1NTKCircle {
     public struct Config: Sendable {
         public var widths: [Int]
         public var seeds: Int
-        /// How many of the seeds at the largest width are trained to t = steps (all others are
-        /// used at t = 0 only). `nil`: all.
-        public var trainedSeedsAtLargestWidth: Int?
         public var steps: Int
         public var trainingPoints: Int
         public var gridPoints: Int
         public var depth = 4
         public var beta = 0.1
 
-        /// paper: widths 500 and 10000, 10 seeds, t = 200 [P]; N = 50 [Prop]; 201 angles. At
-        /// n = 10000 all 10 seeds give the t = 0 kernel but only 3 are trained: one GD step at
-        /// that width is ~6·10¹⁰ flops (~1 s here), so 10 × 200 steps alone would take over half
-        /// an hour. quick: widths 250 and 1000, 4 seeds, all trained (claims rescaled by the
-        /// standard errors of those widths).
+        /// Arithmetic of gradient descent (kernels are always evaluated in float64).
+        public var trainingPrecision: TrainingPrecision = .float32
+
+        /// paper: widths 500 and 10000, 10 seeds, all trained to t = 200 [P]; N = 50 [Prop];
+        /// 201 angles. One GD step at n = 10000 is ~6·10¹⁰ flops (two 10⁴×10⁴ matrices, three
+        /// products each), so training runs in float32 (0.40 s a step instead of 0.93 s here).
+        /// quick: widths 250 and 1000, 4 seeds, all trained (claims rescaled by the standard
+        /// errors of those widths).
         public static func forScale(_ s: Scale) -> Config {
             switch s {
-            case .paper: return Config(widths: [500, 10000], seeds: 10, trainedSeedsAtLargestWidth: 3, steps: 200,
-                                       trainingPoints: 50, gridPoints: 201)
+            case .paper: return Config(widths: [500, 10000], seeds: 10, steps: 200, trainingPoints: 50, gridPoints: 201)
             case .quick: return Config(widths: [250, 1000], seeds: 4, steps: 200, trainingPoints: 50, gridPoints: 101)
             }
-        }
-
-        /// Whether network `index` at `width` is trained.
-        func isTrained(width: Int, index: Int) -> Bool {
-            guard width == widths.max(), let k = trainedSeedsAtLargestWidth else { return true }
-            return index < k
         }
     }
 
@@ -46,8 +39,8 @@ public enum Fig1NTKCircle {
         public var width: Int
         public var seedIndex: Int
         public var ntk0: [Double]        // Θ(x0, x(γ)) at t = 0
-        public var ntkT: [Double]?       // at t = steps (nil: not trained)
-        public var losses: [Double]      // loss at t = 0…steps (empty: not trained)
+        public var ntkT: [Double]        // at t = steps
+        public var losses: [Double]      // loss at t = 0…steps
     }
 
     public struct Result: Sendable {
@@ -72,18 +65,15 @@ public enum Fig1NTKCircle {
         let train = CircleSetup.gaussianTrainingSet(count: cfg.trainingPoints, seed: seed)
         var runs = [Run]()
         progress?.total = cfg.widths.reduce(0) { acc, w in
-            acc + (0..<cfg.seeds).filter { cfg.isTrained(width: w, index: $0) }.count * w * w * cfg.steps
+            acc + cfg.seeds * w * w * cfg.steps
         }
         for w in cfg.widths {
             for s in 0..<cfg.seeds {
                 var net = MLP(inputDimension: 2, width: w, depth: cfg.depth, outputs: 1, beta: cfg.beta,
                               seed: CircleSetup.networkSeed(base: seed, width: w, index: s))
                 let k0 = net.empiricalNTK(x0, circle).storage
-                guard cfg.isTrained(width: w, index: s) else {
-                    runs.append(Run(width: w, seedIndex: s, ntk0: k0, ntkT: nil, losses: []))
-                    continue
-                }
-                let report = try net.train(inputs: train.x, targets: train.y, steps: cfg.steps) { p, _ in
+                let report = try net.train(inputs: train.x, targets: train.y, steps: cfg.steps,
+                                           precision: cfg.trainingPrecision) { p in
                     if p.step > 0 {
                         progress?.advance(w * w, "width \(w) seed \(s + 1)/\(cfg.seeds): step \(p.step)/\(cfg.steps), loss \(fmt(p.loss))")
                     }
@@ -102,7 +92,7 @@ public enum Fig1NTKCircle {
         for r in runs {
             for (i, g) in gammas.enumerated() {
                 csv.append(["ntk_t0", .int(r.width), .int(r.seedIndex), .number(g), .number(r.ntk0[i])])
-                if let kT = r.ntkT { csv.append(["ntk_tT", .int(r.width), .int(r.seedIndex), .number(g), .number(kT[i])]) }
+                csv.append(["ntk_tT", .int(r.width), .int(r.seedIndex), .number(g), .number(r.ntkT[i])])
             }
             for (k, l) in r.losses.enumerated() {
                 csv.append(["loss", .int(r.width), .int(r.seedIndex), .int(k), .number(l)])
@@ -113,7 +103,8 @@ public enum Fig1NTKCircle {
             "depth": .number(Double(cfg.depth)), "beta": .number(cfg.beta), "activation": "relu",
             "widths": .ints(cfg.widths), "seeds_per_width": .number(Double(cfg.seeds)),
             "steps": .number(Double(cfg.steps)),
-            "trained_seeds_at_largest_width": .number(Double(cfg.trainedSeedsAtLargestWidth ?? cfg.seeds)), "learning_rate": 1.0, "training_points": .number(Double(cfg.trainingPoints)),
+            "training_precision": .string(cfg.trainingPrecision.rawValue),
+            "learning_rate": 1.0, "training_points": .number(Double(cfg.trainingPoints)),
             "grid_points": .number(Double(cfg.gridPoints)), "target": "f*(x) = x1·x2",
             "limit_ntk_x0_x0": .number(limitAtX0),
         ]
@@ -121,24 +112,21 @@ public enum Fig1NTKCircle {
             "N = \(cfg.trainingPoints) training inputs drawn iid N(0, I₂) once from the run seed and shared by all networks (the paper gives no N).",
             "x(γ) = (cos γ, sin γ), x0 = (1, 0); the kernel is Θ(x0, x(γ)) with t = steps × lr = \(cfg.steps).",
         ]
-        if let k = cfg.trainedSeedsAtLargestWidth {
-            out.proposals.append("At n = \(cfg.widths.max()!) all \(cfg.seeds) seeds give Θ at t = 0 but only \(k) are trained to t = \(cfg.steps) (one GD step there costs ~6·10¹⁰ flops); claims 10 and 11 at that width use those \(k).")
+        if cfg.trainingPrecision == .float32 {
+            out.proposals.append(TrainingPrecision.float32Note)
         }
 
         let small = cfg.widths.min()!, large = cfg.widths.max()!
-        func stats(_ w: Int, _ f: (Run) -> Double) -> (mean: Double, sd: Double) {
-            meanAndSD(runs.filter { $0.width == w }.map(f))
-        }
-        func trainedStats(_ w: Int, _ f: (Run) -> Double) -> (mean: Double, sd: Double, count: Int) {
-            let v = runs.filter { $0.width == w && $0.ntkT != nil }.map(f)
+        func stats(_ w: Int, _ f: (Run) -> Double) -> (mean: Double, sd: Double, count: Int) {
+            let v = runs.filter { $0.width == w }.map(f)
             let (m, sd) = meanAndSD(v)
             return (m, sd, v.count)
         }
         let large0 = stats(large) { $0.ntk0[mid] }
         let small0 = stats(small) { $0.ntk0[mid] }
-        let inflSmall = trainedStats(small) { $0.ntkT![mid] - $0.ntk0[mid] }
-        let inflLarge = trainedStats(large) { $0.ntkT![mid] - $0.ntk0[mid] }
-        let lossRatio = runs.filter { !$0.losses.isEmpty }.map { $0.losses.last! / $0.losses.first! }.max()!
+        let inflSmall = stats(small) { $0.ntkT[mid] - $0.ntk0[mid] }
+        let inflLarge = stats(large) { $0.ntkT[mid] - $0.ntk0[mid] }
+        let lossRatio = runs.map { $0.losses.last! / $0.losses.first! }.max()!
         let r = Double(cfg.seeds)
 
         // Claim 6 / 6b: mean of Θ(x0,x0) over seeds vs the limit 0.2825.

@@ -16,6 +16,8 @@ public enum Fig2NTKConvergence {
         public var gridPoints = 41
         public var depth = 4
         public var beta = 0.1
+        /// Arithmetic of gradient descent (kernels are always evaluated in float64).
+        public var trainingPrecision: TrainingPrecision = .float32
 
         /// paper: widths 2^5…2^13, 5 seeds, T = 100 (poster). quick: 2^5…2^10, 5 seeds.
         public static func forScale(_ s: Scale) -> Config {
@@ -63,7 +65,7 @@ public enum Fig2NTKConvergence {
                 var net = MLP(inputDimension: 2, width: w, depth: cfg.depth, outputs: 1, beta: cfg.beta,
                               seed: CircleSetup.networkSeed(base: seed, width: w, index: s))
                 let a4 = net.empiricalNTK(batch4), a41 = net.empiricalNTK(grid)
-                try net.train(inputs: train.x, targets: train.y, steps: cfg.steps) { p, _ in
+                try net.train(inputs: train.x, targets: train.y, steps: cfg.steps, precision: cfg.trainingPrecision) { p in
                     if p.step > 0 { progress?.advance(w * w, "width \(w) seed \(s + 1)/\(cfg.seeds): step \(p.step)/\(cfg.steps)") }
                     return .proceed
                 }
@@ -91,6 +93,7 @@ public enum Fig2NTKConvergence {
             "depth": .number(Double(cfg.depth)), "beta": .number(cfg.beta), "activation": "relu",
             "widths": .ints(cfg.widths), "seeds_per_width": .number(Double(cfg.seeds)),
             "steps": .number(Double(cfg.steps)), "learning_rate": 1.0,
+            "training_precision": .string(cfg.trainingPrecision.rawValue),
             "training_points": .number(Double(cfg.trainingPoints)), "grid_points": .number(Double(cfg.gridPoints)),
             "slope_to_limit_4pt": .number(slopes.0), "slope_drift_4pt": .number(slopes.1),
             "slope_to_limit_41pt": .number(slopes.2), "slope_drift_41pt": .number(slopes.3),
@@ -100,6 +103,9 @@ public enum Fig2NTKConvergence {
             "Batches: the 4 circle points γ = 0, π/2, π, 3π/2 (as the poster's small fixed batch) and a \(cfg.gridPoints)-point grid on [−π, π].",
             "Slopes are least-squares fits of the per-width mean of log distance against log width.",
         ]
+        if cfg.trainingPrecision == .float32 {
+            out.proposals.append(TrainingPrecision.float32Note)
+        }
         let large = cfg.widths.max()!
         let relLarge = meanAndSD(runs.filter { $0.width == large }.map(\.relToLimit41))
         out.claims.append(.inRange("7", "‖Θ0 − Θ∞‖_F shrinks like n^−1/2", source: .poster,
