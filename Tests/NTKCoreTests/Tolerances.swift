@@ -15,7 +15,7 @@ enum Tolerance {
     /// the trajectory; 4·10⁻⁵ measured, so 10⁻³ still fails on any real discrepancy.
     static let float32LossRel = 1e-3
     /// ‖Θ_T(float32) − Θ_T(float64)‖ / ‖Θ_T − Θ0‖ at n = 1000 after 200 steps: 0.26% measured
-    /// (0.05% at n = 4000). Under 1% keeps float32 error far below the drift Figs. 1–2 measure.
+    /// (0.05% at n = 4000). Under 1% keeps float32 error far below the drift fig1/fig2 measure.
     static let float32KernelDriftFraction = 0.01
     /// Layerwise NTK vs explicit J·Jᵀ (PAPER-SPEC §4 claim 5): float64 sums over ~10⁴ terms.
     static let jacobianRel = 1e-9
