@@ -11,3 +11,11 @@ extension TrainingPrecision {
         + "Against float64 training of the same networks the trained kernel moves by under 1% of its change Θ_T − Θ0 "
         + "(0.3% measured at n = 1000; MLPTests.testFloat32TrainingMatchesFloat64). --training-precision float64 reruns in float64."
 }
+
+/// `--training-precision`, shared by the figure executables that train wide networks.
+public struct TrainingPrecisionOption: ParsableArguments, Sendable {
+    @Option(help: "Arithmetic of gradient descent: float32 (default, ~2.3× faster) or float64. Kernels are always evaluated in float64.")
+    public var trainingPrecision: TrainingPrecision = .float32
+
+    public init() {}
+}

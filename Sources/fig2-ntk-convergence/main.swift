@@ -20,14 +20,12 @@ struct Fig2: ParsableCommand {
         """)
 
     @OptionGroup var options: FigureOptions
-
-    @Option(help: "Arithmetic of gradient descent: float32 (default, ~2.3× faster) or float64. Kernels are always evaluated in float64.")
-    var trainingPrecision: TrainingPrecision = .float32
+    @OptionGroup var training: TrainingPrecisionOption
 
     func run() throws {
         try FigureDriver.run(name: Fig2NTKConvergence.name, options: options) { progress in
             var config = Fig2NTKConvergence.Config.forScale(options.scale)
-            config.trainingPrecision = trainingPrecision
+            config.trainingPrecision = training.trainingPrecision
             let r = try Fig2NTKConvergence.compute(config, seed: options.seed, progress: progress)
             return (r.output, render(r))
         }

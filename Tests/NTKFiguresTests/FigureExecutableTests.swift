@@ -109,6 +109,10 @@ final class FigureExecutableTests: XCTestCase {
         let bad = try run("fig2-ntk-convergence", ["--scale", "huge", "--out", tmp])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.err.contains("huge"), bad.err)
+        XCTAssertTrue(help.out.contains("--training-precision"), help.out)
+        let badPrecision = try run("fig1-ntk-circle", ["--training-precision", "float16", "--out", tmp])
+        XCTAssertNotEqual(badPrecision.status, 0)
+        XCTAssertTrue(badPrecision.err.contains("float16"), badPrecision.err)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp), [])
     }
 }
