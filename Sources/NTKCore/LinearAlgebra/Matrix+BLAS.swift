@@ -28,11 +28,9 @@ extension Matrix {
         a.storage.withUnsafeBufferPointer { pa in
             b.storage.withUnsafeBufferPointer { pb in
                 c.storage.withUnsafeMutableBufferPointer { pc in
-                    cblas_dgemm(CblasRowMajor, transA.cblas, transB.cblas,
-                                Int32(m), Int32(n), Int32(k), alpha,
-                                pa.baseAddress, Int32(a.columns),
-                                pb.baseAddress, Int32(b.columns),
-                                beta, pc.baseAddress, Int32(c.columns))
+                    Double.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha,
+                                pa.baseAddress!, lda: a.columns, pb.baseAddress!, ldb: b.columns,
+                                beta: beta, pc.baseAddress!, ldc: c.columns)
                 }
             }
         }
@@ -93,12 +91,12 @@ extension Matrix {
         precondition(x.count == inLen, "gemv: vector has \(x.count) entries, expected \(inLen)")
         precondition(y.count == outLen, "gemv: output has \(y.count) entries, expected \(outLen)")
         if outLen == 0 { return }
+        if inLen == 0 { for i in y.indices { y[i] *= beta }; return }   // as gemm with k = 0
         a.storage.withUnsafeBufferPointer { pa in
             x.withUnsafeBufferPointer { px in
                 y.withUnsafeMutableBufferPointer { py in
-                    cblas_dgemv(CblasRowMajor, trans.cblas, Int32(a.rows), Int32(a.columns),
-                                alpha, pa.baseAddress, Int32(a.columns), px.baseAddress, 1,
-                                beta, py.baseAddress, 1)
+                    Double.gemv(trans, rows: a.rows, columns: a.columns, alpha: alpha, pa.baseAddress!,
+                                px.baseAddress!, beta: beta, py.baseAddress!)
                 }
             }
         }
