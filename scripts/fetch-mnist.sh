@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Data step: puts the four MNIST IDX .gz files into data/mnist/ and verifies their SHA-256
 # against data/mnist/SHA256SUMS (committed). Source order:
-#   1. $NTK_MNIST_MIRROR: a local directory with the four files (CI: ../shared/data/mnist)
+#   1. $NTK_MNIST_MIRROR: a local directory with the four files (CI points it at its local mirror)
 #   2. the public mirrors below, with curl
 # Each file goes to a temporary name, is checked, then renamed; a mismatch deletes only that
 # temporary copy, names the file, and exits non-zero. Files already present and correct are kept.

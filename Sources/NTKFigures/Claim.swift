@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where a claim or a setup choice comes from (PAPER-SPEC tags).
+/// Where a claim or a setup choice comes from (docs/SPEC.md tags).
 public enum Source: String, Codable, Sendable {
     case paper = "paper"
     case poster = "poster"
@@ -9,14 +9,33 @@ public enum Source: String, Codable, Sendable {
     case lee = "Lee et al. 2019"
 }
 
+/// What kind of evidence a claim is (docs/SPEC.md §4).
+///
+/// - `prediction`: nothing in the setup was tuned on the claimed quantity; the check can fail.
+/// - `calibration(why)`: a setup choice was made to match the claimed value (`why` says which),
+///   so passing confirms the choice rather than the theory.
+public enum ClaimKind: Sendable, Equatable {
+    case prediction
+    case calibration(String)
+
+    public var name: String {
+        switch self {
+        case .prediction: return "prediction"
+        case .calibration: return "calibration"
+        }
+    }
+}
+
 /// One checked claim of a figure, as recorded in NAME.json and CLAIMS.md.
 public struct Claim: Codable, Sendable, Equatable {
-    /// The PAPER-SPEC §4 row (e.g. "6", "6b").
+    /// The docs/SPEC.md §4 row (e.g. "6", "6b").
     public var id: String
     /// What the paper (or we) claim, in words.
     public var statement: String
     /// Where the claim comes from.
     public var source: Source
+    /// Prediction or calibration (recorded as `"kind"` and, for a calibration, `"calibration"`).
+    public var kind: ClaimKind
     /// The quantity measured by this run.
     public var quantity: String
     /// The measured value.
@@ -27,11 +46,12 @@ public struct Claim: Codable, Sendable, Equatable {
     public var tolerance: String
     public var passed: Bool
 
-    public init(id: String, statement: String, source: Source, quantity: String, measured: Double,
+    public init(id: String, statement: String, source: Source, kind: ClaimKind, quantity: String, measured: Double,
                 expected: String, tolerance: String, passed: Bool) {
         self.id = id
         self.statement = statement
         self.source = source
+        self.kind = kind
         self.quantity = quantity
         self.measured = measured
         self.expected = expected
@@ -39,28 +59,64 @@ public struct Claim: Codable, Sendable, Equatable {
         self.passed = passed && measured.isFinite
     }
 
+    enum CodingKeys: String, CodingKey {
+        case id, statement, source, kind, calibration, quantity, measured, expected, tolerance, passed
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        statement = try c.decode(String.self, forKey: .statement)
+        source = try c.decode(Source.self, forKey: .source)
+        switch try c.decode(String.self, forKey: .kind) {
+        case "prediction": kind = .prediction
+        case "calibration": kind = .calibration(try c.decode(String.self, forKey: .calibration))
+        case let other:
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown claim kind '\(other)'")
+        }
+        quantity = try c.decode(String.self, forKey: .quantity)
+        measured = try c.decode(Double.self, forKey: .measured)
+        expected = try c.decode(String.self, forKey: .expected)
+        tolerance = try c.decode(String.self, forKey: .tolerance)
+        passed = try c.decode(Bool.self, forKey: .passed)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(statement, forKey: .statement)
+        try c.encode(source, forKey: .source)
+        try c.encode(kind.name, forKey: .kind)
+        if case .calibration(let why) = kind { try c.encode(why, forKey: .calibration) }
+        try c.encode(quantity, forKey: .quantity)
+        try c.encode(measured, forKey: .measured)
+        try c.encode(expected, forKey: .expected)
+        try c.encode(tolerance, forKey: .tolerance)
+        try c.encode(passed, forKey: .passed)
+    }
+
     /// A claim that `measured` lies in the closed interval `range`.
-    public static func inRange(_ id: String, _ statement: String, source: Source, quantity: String,
+    public static func inRange(_ id: String, _ statement: String, source: Source, kind: ClaimKind, quantity: String,
                                measured: Double, range: ClosedRange<Double>, expected: String,
                                reason: String) -> Claim {
-        Claim(id: id, statement: statement, source: source, quantity: quantity, measured: measured,
+        Claim(id: id, statement: statement, source: source, kind: kind, quantity: quantity, measured: measured,
               expected: expected, tolerance: "∈ [\(fmt(range.lowerBound)), \(fmt(range.upperBound))]: \(reason)",
               passed: range.contains(measured))
     }
 
     /// A claim that `|measured − target| < tol`.
-    public static func close(_ id: String, _ statement: String, source: Source, quantity: String,
+    public static func close(_ id: String, _ statement: String, source: Source, kind: ClaimKind, quantity: String,
                              measured: Double, target: Double, tol: Double, reason: String) -> Claim {
-        Claim(id: id, statement: statement, source: source, quantity: quantity, measured: measured,
+        Claim(id: id, statement: statement, source: source, kind: kind, quantity: quantity, measured: measured,
               expected: fmt(target), tolerance: "|Δ| < \(fmt(tol)): \(reason)",
               passed: abs(measured - target) < tol)
     }
 
     /// A claim that `measured < bound` (or `>` with `above: true`).
-    public static func bound(_ id: String, _ statement: String, source: Source, quantity: String,
+    public static func bound(_ id: String, _ statement: String, source: Source, kind: ClaimKind, quantity: String,
                              measured: Double, bound: Double, above: Bool = false, expected: String,
                              reason: String) -> Claim {
-        Claim(id: id, statement: statement, source: source, quantity: quantity, measured: measured,
+        Claim(id: id, statement: statement, source: source, kind: kind, quantity: quantity, measured: measured,
               expected: expected, tolerance: "\(above ? ">" : "<") \(fmt(bound)): \(reason)",
               passed: above ? measured > bound : measured < bound)
     }

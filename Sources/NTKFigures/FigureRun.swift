@@ -19,7 +19,7 @@ public struct FigureOutput: Sendable {
         self.csv = csv
     }
 
-    /// The claim with the given id (tests look claims up by their PAPER-SPEC row).
+    /// The claim with the given id (tests look claims up by their docs/SPEC.md row).
     public func claim(_ id: String) -> Claim? { claims.first { $0.id == id } }
 }
 

@@ -43,7 +43,7 @@ public struct RunRecord: Codable, Sendable {
     public var scale: Scale
     public var seed: UInt64
     public var parameters: [String: JSONValue]
-    /// Setup choices that are ours, not the paper's ([Prop] in PAPER-SPEC), in words.
+    /// Setup choices that are ours, not the paper's ([Prop] in docs/SPEC.md), in words.
     public var proposals: [String]
     /// Observations worth reading next to the claims (e.g. a value that does not reproduce).
     public var notes: [String]

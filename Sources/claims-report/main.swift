@@ -31,13 +31,13 @@ struct ClaimsReportCommand: ParsableCommand {
         let claims = records.flatMap(\.claims)
         for r in records {
             for c in r.claims {
-                print(String(format: "%-4@ %-30@ %-6@ %@ = %@ (%@)", c.id as NSString, r.figure as NSString,
-                             (c.passed ? "pass" : "FAIL") as NSString, c.quantity as NSString,
+                print(String(format: "%-4@ %-30@ %-6@ %-11@ %@ = %@ (%@)", c.id as NSString, r.figure as NSString,
+                             (c.passed ? "pass" : "FAIL") as NSString, c.kind.name as NSString, c.quantity as NSString,
                              fmt(c.measured) as NSString, c.expected as NSString))
             }
         }
         let failed = claims.filter { !$0.passed }.count
-        print("claims: \(claims.count - failed) passed, \(failed) failed (wrote \(dir)/CLAIMS.md)")
+        print("claims: \(claims.count - failed) passed, \(failed) failed; \(ClaimsReport.summary(claims)) (wrote \(dir)/CLAIMS.md)")
         if failed > 0 { throw ExitCode(1) }
     }
 }

@@ -1,5 +1,5 @@
 // fig1-ntk-circle — reproduces Figure 1 of Jacot, Gabriel & Hongler (2018):
-// "NTK at initialisation and after training, L=4". Claims 6, 6b, 10, 11 (PAPER-SPEC §4).
+// "NTK at initialisation and after training, L=4". Claims 6, 6b, 10, 11 (docs/SPEC.md §4).
 import ArgumentParser
 import Foundation
 import NTKCore

@@ -1,5 +1,5 @@
 // fig2-ntk-convergence — reproduces the poster panel "Convergence of the NTK in the
-// infinite-width limit" (Jacot, Gabriel & Hongler 2018). Claims 7, 8, 9 (PAPER-SPEC §4).
+// infinite-width limit" (Jacot, Gabriel & Hongler 2018). Claims 7, 8, 9 (docs/SPEC.md §4).
 import ArgumentParser
 import Foundation
 import NTKCore

@@ -1,5 +1,5 @@
 // fig3-function-distribution — reproduces Figure 2 of Jacot, Gabriel & Hongler (2018):
-// the network function at the end of training against the infinite-width law. Claims 13, 14.
+// the network function at the end of training against the infinite-width law. Claims 13, 14, 14b.
 import ArgumentParser
 import Foundation
 import NTKCore
@@ -12,10 +12,10 @@ struct Fig3: ParsableCommand {
         abstract: "Figure 2: f(γ) of trained L=4 networks vs the limiting Gaussian (10/50/90%) and the NTK posterior.",
         discussion: """
         Least squares on 4 circle points γ ∈ {−2.2, −0.8, 0.6, 2.0} with f* = x1·x2 [Prop], 1000 GD \
-        steps with lr 1. Paper scale: widths 50 and 1000, 20 seeds each; quick: widths 50 and 500, \
-        12 seeds. The limiting law uses the analytic Θ∞ and Σ (PAPER-SPEC §2c) at T. Writes \
+        steps with lr 1. Paper scale: widths 50 and 1000, 50 seeds each [Prop]; quick: widths 50 and 500, \
+        40 seeds. The limiting law uses the analytic Θ∞ and Σ (docs/SPEC.md §2c) at T. Writes \
         fig3-function-distribution.{png,csv,json} into --out.
-        Claims checked: 13 (mean network ≈ kernel-regression mean), 14 (coverage of the 10–90% band).
+        Claims checked: 13 (mean network ≈ kernel-regression mean), 14 (coverage of the 10–90% band), 14b (mean standardised squared residual (f − m)²/v∞ ≈ 1).
         """)
 
     @OptionGroup var options: FigureOptions

@@ -1,5 +1,5 @@
 // fig6-random-labels — reproduces the true-vs-random-labels experiment of Arora, Du, Hu, Li &
-// Wang (ICML 2019) on MNIST. Claims 19, 20 (PAPER-SPEC §2f, §4).
+// Wang (ICML 2019) on MNIST. Claims 19, 20 (docs/SPEC.md §2f, §4).
 import ArgumentParser
 import Foundation
 import NTKCore
@@ -13,11 +13,11 @@ struct Fig6: ParsableCommand {
         discussion: """
         Source: Arora, Du, Hu, Li & Wang (ICML 2019), "Fine-grained analysis of optimization and \
         generalization for overparameterized two-layer neural networks" (Thm 4.1 and the true vs random \
-        labels experiment). Setup [Prop, PAPER-SPEC §2f]: MNIST digits 3 (y = +1) and 5 (y = −1), rows \
+        labels experiment). Setup [Prop, docs/SPEC.md §2f]: MNIST digits 3 (y = +1) and 5 (y = −1), rows \
         normalised to unit ℓ2 norm, random labels iid ±1; f(x) = (1/√m)Σ a_r relu(w_rᵀx) with a_r = ±1 \
         fixed, only W trained by full-batch GD with η = 1/λmax(H∞); the same initialisation for both \
-        label sets. Paper scale: n = 1000, m = 10000, 400 iterations; quick scale: n = 200, m = 4000, \
-        150 iterations. Needs MNIST in data/mnist (or NTK_DATA_DIR). Writes \
+        label sets. Paper scale: n = 1000, m = 10000, 1000 iterations; quick scale: n = 200, m = 4000, \
+        250 iterations. Needs MNIST in data/mnist (or NTK_DATA_DIR). Writes \
         fig6-random-labels.{png,csv,json} into --out.
         Panels: (a) residual ‖y − u(k)‖/‖y‖ of the network and the prediction \
         √Σ(1 − ηλ_i)^{2k}(v_iᵀy)²; (b) eigenvalues of H∞; (c) projections (v_iᵀy)²; (d) the measure \

@@ -5,7 +5,7 @@ import XCTest
 final class AnalyticKernelTests: XCTestCase {
     let angles = [0, Double.pi / 4, .pi / 2, 3 * .pi / 4, .pi]
 
-    /// PAPER-SPEC §1.5 table (β = 0.1, x0 = (1,0) against x(γ)).
+    /// docs/SPEC.md §1.5 table (β = 0.1, x0 = (1,0) against x(γ)).
     /// The inlined angle of the ReLU closed form equals libm's atan2(s, c) for s ≥ 0 over all
     /// octants, tiny and huge ratios, and the exact axes.
     func testInlinedAngleMatchesAtan2() {

@@ -14,7 +14,7 @@ final class MLPTests: XCTestCase {
         return Gaussian.matrix(rows: n, columns: d, using: &rng)
     }
 
-    /// The batched gemm forward pass equals the scalar definition of PAPER-SPEC §1.1.
+    /// The batched gemm forward pass equals the scalar definition of docs/SPEC.md §1.1.
     func testForwardMatchesScalarDefinition() {
         for act in Activation.allCases {
             for param in Parametrization.allCases {

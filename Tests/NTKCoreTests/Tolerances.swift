@@ -17,13 +17,13 @@ enum Tolerance {
     /// ‖Θ_T(float32) − Θ_T(float64)‖ / ‖Θ_T − Θ0‖ at n = 1000 after 200 steps: 0.26% measured
     /// (0.05% at n = 4000). Under 1% keeps float32 error far below the drift fig1/fig2 measure.
     static let float32KernelDriftFraction = 0.01
-    /// Layerwise NTK vs explicit J·Jᵀ (PAPER-SPEC §4 claim 5): float64 sums over ~10⁴ terms.
+    /// Layerwise NTK vs explicit J·Jᵀ (docs/SPEC.md §4 claim 5): float64 sums over ~10⁴ terms.
     static let jacobianRel = 1e-9
     /// L = 1 empirical NTK vs Σ(1) (claim 4): deterministic at any width up to rounding.
     static let depthOneRel = 1e-10
     /// Closed forms vs exactly known numbers (claim 1, hand-derived γ = 0 column, §1.6 formula).
     static let exactAbs = 1e-9
-    /// PAPER-SPEC §1.5 table entries are printed with 6 decimals: half a unit of the last digit.
+    /// docs/SPEC.md §1.5 table entries are printed with 6 decimals: half a unit of the last digit.
     static let tableAbs = 5e-7
     /// Monte Carlo check of E[σσ], E[σ'σ'] (claim 2): at most 5 standard errors.
     static let monteCarloStandardErrors = 5.0
@@ -60,7 +60,7 @@ enum Tolerance {
     /// π (ulp(π) ≈ 4.4e-16).
     static let angleAbs = 4e-15
     /// pNTK vs eNTK (claim 18): log-log slope of the relative Frobenius error over widths
-    /// 64…4096, [V] −0.47; the range allows ±0.15 for 5 seeds per width (PAPER-SPEC §4 row 18).
+    /// 64…4096, [V] −0.47; the range allows ±0.15 for 5 seeds per width (docs/SPEC.md §4 row 18).
     static let pntkSlope = -0.65 ... -0.35
     /// Claim 18: relative error at n = 4096 ([V] 0.047 ± 0.0035 over 5 seeds) below 0.08.
     static let pntkErrorAt4096 = 0.08

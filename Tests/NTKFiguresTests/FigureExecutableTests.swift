@@ -53,7 +53,8 @@ final class FigureExecutableTests: XCTestCase {
         let records = try ClaimsReport.records(in: tmp)
         XCTAssertEqual(records.map(\.figure), ["fig3-function-distribution"])
         XCTAssertEqual(records[0].scale, .quick)
-        XCTAssertEqual(Set(records[0].claims.map(\.id)), ["13", "14"])
+        XCTAssertEqual(Set(records[0].claims.map(\.id)), ["13", "14", "14b"])
+        XCTAssertTrue(records[0].claims.allSatisfy { $0.kind == .prediction }, "fig3 claims are predictions")
         XCTAssertFalse(records[0].proposals.isEmpty, "[Prop] setup choices are recorded")
 
         let ok = try run("claims-report", ["--dir", tmp])

@@ -10,9 +10,11 @@ final class MNISTFigureClaimTests: XCTestCase {
         assertClaims(r.output, expected: ["21"])
     }
 
-    func testFig5QuickClaims_15_15b_16() throws {
+    func testFig5QuickClaims_15_15b_16b_16d_16w() throws {
         let r = try Fig5MNISTKernelPCA.compute(.forScale(.quick), seed: 0)
-        assertClaims(r.output, expected: ["15", "15b", "16w"])
+        assertClaims(r.output, expected: ["15", "15b", "16b", "16d", "16w"])
+        // Claim 15 is a calibration of the depth; the others are predictions.
+        XCTAssertEqual(r.output.claims.filter { $0.kind != .prediction }.map(\.id), ["15", "15", "15"])
         // Components have unit p_in norm: (1/N)Σ f(i)(x_j)² = 1.
         for c in r.pca.components {
             XCTAssertEqual(c.reduce(0) { $0 + $1 * $1 } / Double(c.count), 1, accuracy: 1e-10)

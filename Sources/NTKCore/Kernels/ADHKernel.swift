@@ -1,7 +1,7 @@
 import Foundation
 
 /// The ReLU NTK in the convention of Arora, Du, Hu, Li, Salakhutdinov & Wang (2019),
-/// "On Exact Computation with an Infinitely Wide Neural Net" (PAPER-SPEC §3.2): no biases,
+/// "On Exact Computation with an Infinitely Wide Neural Net" (docs/SPEC.md §3.2): no biases,
 /// weights N(0,1), each post-activation scaled by √(c_σ/d_h) with c_σ = 2 for ReLU:
 ///
 /// ```
@@ -19,7 +19,7 @@ public enum ADHKernel {
     }
 }
 
-/// The Gram matrix H∞ of Du et al. / Arora, Du, Hu, Li & Wang (ICML 2019), PAPER-SPEC §2f:
+/// The Gram matrix H∞ of Du et al. / Arora, Du, Hu, Li & Wang (ICML 2019), docs/SPEC.md §2f:
 ///
 /// ```
 /// H∞(x, x') = E_{w~N(0,I)}[x·x'·1{w·x ≥ 0, w·x' ≥ 0}] = x·x'·(π − φ)/(2π)

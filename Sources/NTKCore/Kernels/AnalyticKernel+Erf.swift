@@ -1,6 +1,6 @@
 import Foundation
 
-/// erf closed forms (Williams 1997; PAPER-SPEC §1.7). With q = √((1+2a)(1+2b)):
+/// erf closed forms (Williams 1997; docs/SPEC.md §1.7). With q = √((1+2a)(1+2b)):
 ///
 /// ```
 /// E[erf(u)erf(v)] = (2/π)·arcsin(2c/q)         = (2/π)·atan2(2c, √(q² − 4c²))

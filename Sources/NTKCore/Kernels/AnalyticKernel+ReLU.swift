@@ -1,6 +1,6 @@
 import Foundation
 
-/// ReLU arc-cosine closed forms (Cho & Saul 2009; PAPER-SPEC §1.4). With Λ = [[a, c], [c, b]]
+/// ReLU arc-cosine closed forms (Cho & Saul 2009; docs/SPEC.md §1.4). With Λ = [[a, c], [c, b]]
 /// and φ the angle between the two Gaussian directions,
 ///
 /// ```

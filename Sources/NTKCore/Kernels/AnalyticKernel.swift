@@ -2,7 +2,7 @@ import CBLAS
 import Foundation
 
 /// Infinite-width NNGP and NTK kernels of a fully connected network in the NTK parametrisation
-/// (Jacot, Gabriel & Hongler 2018, Prop. 1 and Thm 1; PAPER-SPEC §1.3):
+/// (Jacot, Gabriel & Hongler 2018, Prop. 1 and Thm 1; docs/SPEC.md §1.3):
 ///
 /// ```
 /// Σ(1)(x,x')   = w²·x·x'/n0 + β²

@@ -13,7 +13,7 @@ protocol DualActivation {
     static func diagonal(_ a: Double) -> (Double, Double)
 }
 
-/// Closed-form Gaussian expectations of an activation (PAPER-SPEC §1.4 and §1.7), exposed for
+/// Closed-form Gaussian expectations of an activation (docs/SPEC.md §1.4 and §1.7), exposed for
 /// tests and for users.
 public enum GaussianExpectation {
     /// (E[σ(u)σ(v)], E[σ'(u)σ'(v)]) for (u, v) ~ N(0, [[a, c], [c, b]]).

@@ -8,14 +8,14 @@ public enum EmpiricalNTKMode: String, Sendable, CaseIterable {
     /// Σ_o Θ_oo(x, x'): the trace over outputs, N1×N2 (equals O·Θ∞ in the limit).
     case trace
     /// The pNTK of Mohamadi, Bae & Sutherland (2023): (1/O)·1ᵀΘ(x,x')1, the NTK of Σ_j f_j/√O,
-    /// N1×N2 (equals Θ∞ in the limit; PAPER-SPEC §3.3).
+    /// N1×N2 (equals Θ∞ in the limit; docs/SPEC.md §3.3).
     case pntk
 }
 
 extension MLP {
     /// The empirical NTK Θ(θ)(x, x') = Σ_p ∂_p f(x) ∂_p f(x')ᵀ on inputs `x1` and `x2`
     /// (`x2 == nil` means x2 = x1 and exploits symmetry), computed with the layerwise structured
-    /// formula of PAPER-SPEC §1.2 and never by materialising the Jacobian:
+    /// formula of docs/SPEC.md §1.2 and never by materialising the Jacobian:
     ///
     /// ```
     /// Θ = Σ_{ℓ=0}^{L−1} (s_ℓ²·α(ℓ)α(ℓ)ᵀ + β²) ⊙ δ(ℓ+1)δ(ℓ+1)ᵀ

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The entrywise nonlinearity σ of the hidden layers (Jacot et al. 2018, §2: α(ℓ) = σ(α̃(ℓ))).
-/// The output layer never has a nonlinearity (PAPER-SPEC §1.1).
+/// The output layer never has a nonlinearity (docs/SPEC.md §1.1).
 public enum Activation: String, Sendable, CaseIterable, CustomStringConvertible {
     /// σ(z) = max(0, z), σ'(z) = 1{z > 0}.
     case relu

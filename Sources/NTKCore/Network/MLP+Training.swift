@@ -56,7 +56,7 @@ public enum TrainingPrecision: String, Sendable, CaseIterable, CustomStringConve
 }
 
 extension MLP {
-    /// Full-batch gradient descent on C = (1/2N)Σ‖f(x_i) − y_i‖² (PAPER-SPEC §1.2), in place:
+    /// Full-batch gradient descent on C = (1/2N)Σ‖f(x_i) − y_i‖² (docs/SPEC.md §1.2), in place:
     /// θ ← θ − η∇_θC for `steps` steps, in float64.
     ///
     /// `onStep` is called with the parameters θ_k before step k+1 for k = 0…steps (so at

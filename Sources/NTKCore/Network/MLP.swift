@@ -9,7 +9,7 @@ import Foundation
 /// f_θ(x) = α̃(L)(x)
 /// ```
 ///
-/// `L = depth` counts weight layers, so L = 4 has 3 hidden layers (PAPER-SPEC §1.1). Weights
+/// `L = depth` counts weight layers, so L = 4 has 3 hidden layers (docs/SPEC.md §1.1). Weights
 /// W(ℓ) are stored as n_{ℓ+1}×n_ℓ matrices and inputs as N×n0 matrices (one row per input), so
 /// a batched layer is one gemm: α̃(ℓ+1) = s_ℓ·α(ℓ)W(ℓ)ᵀ + β·1b(ℓ)ᵀ.
 public struct MLP: Sendable {
@@ -152,7 +152,7 @@ extension MLP {
     ///
     /// Row r of `cotangent` (an R×nL matrix) is a covector g on the outputs of input
     /// `r / rowsPerInput`. For ℓ = L, L−1, …, `visit(ℓ, D)` receives D(ℓ) (R×n_ℓ) whose row r is
-    /// gᵀ·∂f/∂α̃(ℓ) (the δ(ℓ) of PAPER-SPEC §1.2 contracted with g); D(L) = cotangent.
+    /// gᵀ·∂f/∂α̃(ℓ) (the δ(ℓ) of docs/SPEC.md §1.2 contracted with g); D(L) = cotangent.
     /// `visit` is called for ℓ = L down to `lowestLayer`.
     func backpropagate(_ pass: ForwardPass, cotangent: Matrix, rowsPerInput: Int, lowestLayer: Int = 1,
                        _ visit: (Int, Matrix) -> Void) {
@@ -218,7 +218,7 @@ public struct ParameterVector: Sendable, Equatable {
 extension MLP {
     /// Σ_i J(x_i)ᵀ g_i: the vector–Jacobian product of the whole batch with output cotangents
     /// `cotangent` (N×nL). With g_i = (f(x_i) − y_i)/N this is ∇_θ of the paper's cost
-    /// C = (1/2N)Σ‖f − y‖² (PAPER-SPEC §1.2).
+    /// C = (1/2N)Σ‖f − y‖² (docs/SPEC.md §1.2).
     ///
     /// ∂f/∂W(ℓ) = s_ℓ·δ(ℓ+1)α(ℓ)ᵀ and ∂f/∂b(ℓ) = β·δ(ℓ+1), so the gradient blocks are
     /// s_ℓ·D(ℓ+1)ᵀA(ℓ) (gemm) and β·D(ℓ+1)ᵀ1 (gemv).

@@ -3,7 +3,7 @@
 /// - `paper`: α̃(ℓ+1) = W(ℓ)α(ℓ)/√n_ℓ + β·b(ℓ) (Jacot et al. 2018, §2, eq. before Prop. 1).
 /// - `authorsCode`: the `Linear` layer of the authors' `network.py` (github.com/ajacot/NTK_utils)
 ///   scales W·α by √(1−β²)/√n_ℓ, so Σ(1) = (1−β²)x·x'/n0 + β². The paper does not state this;
-///   for β = 0.1 it moves the kernels by ≤ 1% (PAPER-SPEC §1.1).
+///   for β = 0.1 it moves the kernels by ≤ 1% (docs/SPEC.md §1.1).
 public enum Parametrization: String, Sendable, CaseIterable {
     case paper
     case authorsCode = "authors-code"

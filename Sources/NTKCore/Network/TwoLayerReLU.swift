@@ -1,6 +1,6 @@
 import Foundation
 
-/// The two-layer ReLU network of Arora, Du, Hu, Li & Wang (ICML 2019), §3 (PAPER-SPEC §2f):
+/// The two-layer ReLU network of Arora, Du, Hu, Li & Wang (ICML 2019), §3 (docs/SPEC.md §2f):
 ///
 /// ```
 /// f(x) = (1/√m) Σ_r a_r · relu(w_r · x),   a_r ~ unif{±1} fixed,   w_r(0) ~ N(0, κ² I)

@@ -11,7 +11,7 @@ public enum FlowTime: Sendable, Equatable {
     public static let infinity = FlowTime.time(.infinity)
 }
 
-/// How the squared loss is normalised, which fixes the rate matrix A (PAPER-SPEC §3.1).
+/// How the squared loss is normalised, which fixes the rate matrix A (docs/SPEC.md §3.1).
 public enum LossNormalization: Sendable {
     /// Jacot's C = (1/2N)Σ‖f − y‖²: A = ηΘ/N.
     case mean
@@ -38,7 +38,7 @@ public enum PredictionError: Error, Equatable, CustomStringConvertible, Sendable
 
 /// Predictions of a network trained by gradient descent on the squared loss, in the linearised
 /// (NTK) regime: Lee et al. (2019), "Wide Neural Networks of Any Depth Evolve as Linear Models
-/// Under Gradient Descent", eqs. (9)–(11) and §2.3 (PAPER-SPEC §3.1). With A = ηΘ/N:
+/// Under Gradient Descent", eqs. (9)–(11) and §2.3 (docs/SPEC.md §3.1). With A = ηΘ/N:
 ///
 /// ```
 /// f_t(X) = Y + e^{−At}(f0(X) − Y)
@@ -156,7 +156,7 @@ public struct GradientFlow: Sendable {
     }
 
     /// Covariance at time t of the NTK-GP (f0 ~ GP(0, K), K = Σ(L)) at test inputs
-    /// (Lee et al. 2019, eq. (15); PAPER-SPEC §3.1):
+    /// (Lee et al. 2019, eq. (15); docs/SPEC.md §3.1):
     ///
     /// ```
     /// Cov_t(x,x') = K(x,x') + M_t(x)K(X,X)M_t(x')ᵀ − M_t(x)K(X,x') − M_t(x')K(X,x)

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Kernel ridge regression, the t = ∞ limit of `GradientFlow` (PAPER-SPEC §2c, §3.1):
+/// Kernel ridge regression, the t = ∞ limit of `GradientFlow` (docs/SPEC.md §2c, §3.1):
 ///
 /// ```
 /// m(x) = Θ(x,X)(Θ(X,X) + λI)⁻¹Y        (λ = 0: ridgeless, the "NTK MAP")

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The network linearised around its initial parameters θ0 (Lee et al. 2019, eq. (5);
-/// PAPER-SPEC §3.1):
+/// docs/SPEC.md §3.1):
 ///
 /// ```
 /// f_lin(x; θ) = f0(x) + ∇_θ f0(x)·(θ − θ0)

@@ -1,7 +1,7 @@
 import Foundation
 import NTKCore
 
-/// Inputs and the task shared by the unit-circle figures (PAPER-SPEC §1.5, §2a–§2c).
+/// Inputs and the task shared by the unit-circle figures (docs/SPEC.md §1.5, §2a–§2c).
 public enum CircleSetup {
     /// x(γ) = (cos γ, sin γ) for each γ, as an N×2 matrix.
     public static func points(_ gammas: [Double]) -> Matrix {
@@ -13,6 +13,13 @@ public enum CircleSetup {
         (0..<count).map { -Double.pi + 2 * Double.pi * Double($0) / Double(count - 1) }
     }
 
+    /// `count` distinct equally spaced angles around the circle, −π + 2πk/count (k = 0…count−1):
+    /// no point appears twice (γ = −π and γ = π are the same input), so a Frobenius norm over
+    /// them weighs the circle evenly.
+    public static func periodicGrid(_ count: Int) -> [Double] {
+        (0..<count).map { -Double.pi + 2 * Double.pi * Double($0) / Double(count) }
+    }
+
     /// x0 = (1, 0), the fixed first argument of Θ(x0, ·) in Fig. 1.
     public static let x0 = Matrix([[1, 0]])
 
@@ -22,7 +29,7 @@ public enum CircleSetup {
     }
 
     /// [Prop] N training inputs drawn iid N(0, I₂) once from the figure's seed, shared by every
-    /// network (the paper gives no N; PAPER-SPEC §2a).
+    /// network (the paper gives no N; docs/SPEC.md §2a).
     public static func gaussianTrainingSet(count: Int, seed: UInt64) -> (x: Matrix, y: Matrix) {
         var rng = SeededGenerator.stream(seed: seed, label: 0x7261_696E)   // "rain"
         let x = Gaussian.matrix(rows: count, columns: 2, using: &rng)

@@ -3,7 +3,7 @@ import NTKCore
 
 /// Figure 1 of Jacot et al. (2018): the NTK Θ(4)(x0, x(γ)) of L = 4 ReLU networks on the unit
 /// circle, at initialisation and after 200 steps of gradient descent, for two widths and
-/// several seeds, against the infinite-width limit Θ∞(4). Claims 6, 6b, 10, 11 (PAPER-SPEC §4).
+/// several seeds, against the infinite-width limit Θ∞(4). Claims 6, 6b, 10, 11 (docs/SPEC.md §4).
 public enum Fig1NTKCircle {
     public static let name = "fig1-ntk-circle"
     public static let title = "NTK at initialisation and after training, L=4 (Jacot et al. 2018, Fig. 1)"
@@ -11,7 +11,11 @@ public enum Fig1NTKCircle {
     /// Sizes of one run.
     public struct Config: Sendable {
         public var widths: [Int]
+        /// Networks per width trained to t = `steps`.
         public var seeds: Int
+        /// Networks per width whose Θ0(x0, x0) enters claims 6/6b (≥ `seeds`; the first `seeds`
+        /// of them are the trained ones). More seeds at t = 0 cost little and shrink the SE.
+        public var initSeeds: Int
         public var steps: Int
         public var trainingPoints: Int
         public var gridPoints: Int
@@ -24,12 +28,13 @@ public enum Fig1NTKCircle {
         /// paper: widths 500 and 10000, 10 seeds, all trained to t = 200 [P]; N = 50 [Prop];
         /// 201 angles. One GD step at n = 10000 is ~6·10¹⁰ flops (two 10⁴×10⁴ matrices, three
         /// products each), so training runs in float32 (0.40 s a step instead of 0.93 s here).
-        /// quick: widths 250 and 1000, 4 seeds, all trained (claims rescaled by the standard
-        /// errors of those widths).
+        /// quick: widths 250 and 1000, 4 trained seeds and 64 at t = 0 (claims rescaled by the
+        /// standard errors of those widths; 64 seeds make claim 6 reject a β = 0 network, whose
+        /// Θ0(x0,x0) tends to 0.25 instead of 0.2825).
         public static func forScale(_ s: Scale) -> Config {
             switch s {
-            case .paper: return Config(widths: [500, 10000], seeds: 10, steps: 200, trainingPoints: 50, gridPoints: 201)
-            case .quick: return Config(widths: [250, 1000], seeds: 4, steps: 200, trainingPoints: 50, gridPoints: 101)
+            case .paper: return Config(widths: [500, 10000], seeds: 10, initSeeds: 10, steps: 200, trainingPoints: 50, gridPoints: 201)
+            case .quick: return Config(widths: [250, 1000], seeds: 4, initSeeds: 64, steps: 200, trainingPoints: 50, gridPoints: 101)
             }
         }
     }
@@ -52,7 +57,7 @@ public enum Fig1NTKCircle {
     }
 
     /// Single-seed standard deviation of Θ(x0,x0) at initialisation, interpolated as 1/√n
-    /// from PAPER-SPEC §2a ([V]: 0.036 at n = 500, 0.0086 at n = 10000; c·n^−½ with
+    /// from docs/SPEC.md §2a ([V]: 0.036 at n = 500, 0.0086 at n = 10000; c·n^−½ with
     /// c = 0.036·√500 ≈ 0.80 matches both within 10%).
     public static func expectedSingleSeedSD(width n: Int) -> Double { 0.036 * (500.0 / Double(n)).squareRoot() }
 
@@ -84,9 +89,19 @@ public enum Fig1NTKCircle {
                 progress?.advance(0, "width \(w) seed \(s + 1)/\(cfg.seeds): loss \(fmt(report.losses.first!)) → \(fmt(report.losses.last!))")
             }
         }
+        // Θ0(x0, x0) of every network at t = 0: the trained ones, then init-only draws.
+        var atInit = [Int: [Double]]()
+        let mid = cfg.gridPoints / 2
+        for w in cfg.widths {
+            atInit[w] = runs.filter { $0.width == w }.map { $0.ntk0[mid] }
+            for s in cfg.seeds..<max(cfg.seeds, cfg.initSeeds) {
+                let net = MLP(inputDimension: 2, width: w, depth: cfg.depth, outputs: 1, beta: cfg.beta,
+                              seed: CircleSetup.networkSeed(base: seed, width: w, index: s))
+                atInit[w]!.append(net.empiricalNTK(x0)[0, 0])
+            }
+        }
 
         // Θ(x0, x0): the γ = 0 entry is the middle of the symmetric grid.
-        let mid = cfg.gridPoints / 2
         var csv = CSVTable(header: ["kind", "width", "seed", "gamma", "value"])
         for (g, v) in zip(gammas, limit) { csv.append(["limit_ntk", 0, 0, .number(g), .number(v)]) }
         for r in runs {
@@ -102,6 +117,7 @@ public enum Fig1NTKCircle {
         out.parameters = [
             "depth": .number(Double(cfg.depth)), "beta": .number(cfg.beta), "activation": "relu",
             "widths": .ints(cfg.widths), "seeds_per_width": .number(Double(cfg.seeds)),
+            "init_seeds_per_width": .number(Double(max(cfg.seeds, cfg.initSeeds))),
             "steps": .number(Double(cfg.steps)),
             "training_precision": .string(cfg.trainingPrecision.rawValue),
             "learning_rate": 1.0, "training_points": .number(Double(cfg.trainingPoints)),
@@ -122,15 +138,18 @@ public enum Fig1NTKCircle {
             let (m, sd) = meanAndSD(v)
             return (m, sd, v.count)
         }
-        let large0 = stats(large) { $0.ntk0[mid] }
-        let small0 = stats(small) { $0.ntk0[mid] }
+        func initStats(_ w: Int) -> (mean: Double, sd: Double, count: Int) {
+            let (m, sd) = meanAndSD(atInit[w]!)
+            return (m, sd, atInit[w]!.count)
+        }
+        let large0 = initStats(large), small0 = initStats(small)
         let inflSmall = stats(small) { $0.ntkT[mid] - $0.ntk0[mid] }
         let inflLarge = stats(large) { $0.ntkT[mid] - $0.ntk0[mid] }
         let lossRatio = runs.map { $0.losses.last! / $0.losses.first! }.max()!
-        let r = Double(cfg.seeds)
+        let r = Double(max(cfg.seeds, cfg.initSeeds))
 
         // Claim 6 / 6b: mean of Θ(x0,x0) over seeds vs the limit 0.2825.
-        // Paper scale uses PAPER-SPEC's fixed tolerances; other scales use 5·SE + O(1/n) bias,
+        // Paper scale uses docs/SPEC.md's fixed tolerances; other scales use 5·SE + O(1/n) bias,
         // SE = expected single-seed sd / √R.
         let (tolLarge, tolSmall): (Double, Double)
         if cfg.widths == [500, 10000] && cfg.seeds == 10 {
@@ -139,31 +158,31 @@ public enum Fig1NTKCircle {
             tolLarge = 5 * expectedSingleSeedSD(width: large) / r.squareRoot() + 5.0 / Double(large)
             tolSmall = 5 * expectedSingleSeedSD(width: small) / r.squareRoot() + 5.0 / Double(small)
         }
-        out.claims.append(.close("6", "Mean NTK at init is close to the limit (wide net)", source: .paper,
-                                 quantity: "mean over \(cfg.seeds) seeds of Θ0(x0,x0), n=\(large)",
+        out.claims.append(.close("6", "Mean NTK at init is close to the limit (wide net)", source: .paper, kind: .prediction,
+                                 quantity: "mean over \(large0.count) seeds of Θ0(x0,x0), n=\(large)",
                                  measured: large0.mean, target: limitAtX0, tol: tolLarge,
                                  reason: "≈5 standard errors of the seed mean plus O(1/n) bias (single-seed sd here \(fmt(large0.sd)))"))
-        out.claims.append(.close("6b", "Mean NTK at init is close to the limit (narrow net)", source: .paper,
-                                 quantity: "mean over \(cfg.seeds) seeds of Θ0(x0,x0), n=\(small)",
+        out.claims.append(.close("6b", "Mean NTK at init is close to the limit (narrow net)", source: .paper, kind: .prediction,
+                                 quantity: "mean over \(small0.count) seeds of Θ0(x0,x0), n=\(small)",
                                  measured: small0.mean, target: limitAtX0, tol: tolSmall,
                                  reason: "≈5 standard errors of the seed mean plus O(1/n) bias (single-seed sd here \(fmt(small0.sd)))"))
         // Claim 10: inflation during training, visible for the narrow net, small for the wide one.
-        out.claims.append(.bound("10", "The NTK inflates during training at small width", source: .paper,
+        out.claims.append(.bound("10", "The NTK inflates during training at small width", source: .paper, kind: .prediction,
                                  quantity: "mean Θ_T(x0,x0) − Θ0(x0,x0), n=\(small)",
                                  measured: inflSmall.mean, bound: 0, above: true,
                                  expected: "+0.03..+0.09 for n ≤ 1000 [V]",
                                  reason: "sign of the mean change (sd of the mean \(fmt(inflSmall.sd / Double(inflSmall.count).squareRoot())))"))
         let inflBound = large >= 4000 ? 0.03 : 0.03 * (4000.0 / Double(large))
-        out.claims.append(.bound("10", "…and barely moves at large width", source: .paper,
+        out.claims.append(.bound("10", "…and barely moves at large width", source: .paper, kind: .prediction,
                                  quantity: "|mean Θ_T(x0,x0) − Θ0(x0,x0)|, n=\(large), \(inflLarge.count) seeds",
                                  measured: abs(inflLarge.mean), bound: inflBound,
                                  expected: "+0.011 at n=2000, +0.007 at n=4000 [V]",
-                                 reason: large >= 4000 ? "PAPER-SPEC §4 row 10 (n ≥ 4000)"
+                                 reason: large >= 4000 ? "docs/SPEC.md §4 row 10 (n ≥ 4000)"
                                      : "0.03 at n = 4000 scaled by 1/n (the drift's rate) to n = \(large)"))
-        out.claims.append(.bound("11", "Training converges", source: .proposal,
+        out.claims.append(.bound("11", "Training converges", source: .proposal, kind: .prediction,
                                  quantity: "max over networks of loss(t=\(cfg.steps)) / loss(0)",
                                  measured: lossRatio, bound: 0.1, expected: "≈0.04 [V]",
-                                 reason: "PAPER-SPEC §4 row 11"))
+                                 reason: "docs/SPEC.md §4 row 11"))
         out.notes.append("Θ∞(4)(x0,x0) = \(fmt(limitAtX0)); mean Θ0(x0,x0): n=\(small) \(fmt(small0.mean)) ± \(fmt(small0.sd)) (sd), n=\(large) \(fmt(large0.mean)) ± \(fmt(large0.sd)); mean inflation \(fmt(inflSmall.mean)) (n=\(small)), \(fmt(inflLarge.mean)) (n=\(large)).")
         return Result(config: cfg, gammas: gammas, limit: limit, runs: runs, output: out)
     }

@@ -54,7 +54,7 @@ public enum Fig2NTKConvergence {
 
     public static func compute(_ cfg: Config, seed: UInt64, progress: Progress? = nil) throws -> Result {
         let batch4 = CircleSetup.points([0, Double.pi / 2, Double.pi, 3 * Double.pi / 2])
-        let grid = CircleSetup.points(CircleSetup.grid(cfg.gridPoints))
+        let grid = CircleSetup.points(CircleSetup.periodicGrid(cfg.gridPoints))
         let kernel = AnalyticKernel(depth: cfg.depth, beta: cfg.beta)
         let lim4 = kernel(batch4).ntk, lim41 = kernel(grid).ntk
         let train = CircleSetup.gaussianTrainingSet(count: cfg.trainingPoints, seed: seed)
@@ -100,7 +100,7 @@ public enum Fig2NTKConvergence {
         ]
         out.proposals = [
             "Network and task as in Fig. 1 (L = 4, β = 0.1, f* = x1·x2 on N = \(cfg.trainingPoints) Gaussian inputs, lr 1), T = \(cfg.steps).",
-            "Batches: the 4 circle points γ = 0, π/2, π, 3π/2 (as the poster's small fixed batch) and a \(cfg.gridPoints)-point grid on [−π, π].",
+            "Batches: the 4 circle points γ = 0, π/2, π, 3π/2 (as the poster's small fixed batch) and a \(cfg.gridPoints)-point grid of distinct angles −π + 2πk/\(cfg.gridPoints) (γ = ±π counted once).",
             "Slopes are least-squares fits of the per-width mean of log distance against log width.",
         ]
         if cfg.trainingPrecision == .float32 {
@@ -108,20 +108,20 @@ public enum Fig2NTKConvergence {
         }
         let large = cfg.widths.max()!
         let relLarge = meanAndSD(runs.filter { $0.width == large }.map(\.relToLimit41))
-        out.claims.append(.inRange("7", "‖Θ0 − Θ∞‖_F shrinks like n^−1/2", source: .poster,
+        out.claims.append(.inRange("7", "‖Θ0 − Θ∞‖_F shrinks like n^−1/2", source: .poster, kind: .prediction,
                                    quantity: "log-log slope of ‖Θ0 − Θ∞‖_F (41-pt grid)", measured: slopes.2,
                                    range: -0.65 ... -0.40, expected: "−0.51 [V], −0.56 [Po]",
                                    reason: "per-width log-mean SE ≈ 0.1 → slope SE ≈ 0.03; the poster's 3 seeds need the wider bound"))
         // Claim 8: 0.029 ± 0.009 at n = 10000 [V]; at other widths scale by n^−½.
         let bound8 = 0.06 * (10000.0 / Double(large)).squareRoot()
-        out.claims.append(.bound("8", "Each wide network's NTK is close to the limit", source: .proposal,
+        out.claims.append(.bound("8", "Each wide network's NTK is close to the limit", source: .proposal, kind: .prediction,
                                  quantity: "mean relative ‖Θ0 − Θ∞‖_F / ‖Θ∞‖_F, n=\(large)", measured: relLarge.mean,
                                  bound: bound8, expected: "0.029 ± 0.009 at n=10000 [V]",
-                                 reason: large == 10000 ? "PAPER-SPEC §4 row 8" : "0.06 at n = 10000 scaled as n^−½ to n = \(large)"))
-        out.claims.append(.inRange("9", "The kernel moves during training only like 1/n", source: .poster,
+                                 reason: large == 10000 ? "docs/SPEC.md §4 row 8" : "0.06 at n = 10000 scaled as n^−½ to n = \(large)"))
+        out.claims.append(.inRange("9", "The kernel moves during training only like 1/n", source: .poster, kind: .prediction,
                                    quantity: "log-log slope of ‖Θ_T − Θ0‖_F (41-pt grid)", measured: slopes.3,
                                    range: -1.2 ... -0.7, expected: "−0.96 [V], −0.93 [Po]",
-                                   reason: "PAPER-SPEC §4 row 9"))
+                                   reason: "docs/SPEC.md §4 row 9"))
         out.notes.append("Slopes on the 4-point batch: to limit \(fmt(slopes.0)), drift \(fmt(slopes.1)) (poster: −0.56, −0.93).")
         return Result(config: cfg, runs: runs, slopes: slopes, output: out)
     }

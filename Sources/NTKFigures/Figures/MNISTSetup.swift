@@ -1,7 +1,7 @@
 import Foundation
 import NTKCore
 
-/// Seeded MNIST subsets for the MNIST figures (PAPER-SPEC §2d–§2f).
+/// Seeded MNIST subsets for the MNIST figures (docs/SPEC.md §2d–§2f).
 public enum MNISTSetup {
     /// `count` distinct examples of `split`, drawn with a seeded partial shuffle; the indices
     /// are returned so the run record can name them.
@@ -28,7 +28,7 @@ public enum MNISTSetup {
     }
 }
 
-/// Agreement statistics of two classifiers' error sets (PAPER-SPEC §2d metrics).
+/// Agreement statistics of two classifiers' error sets (docs/SPEC.md §2d metrics).
 public struct ErrorPrediction: Sendable, Codable {
     public var accuracyANN: Double
     public var accuracyNTK: Double
