@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # One executable per paper figure: Sources/figN-<slug>/main.swift.
 FIGURES := $(sort $(notdir $(wildcard Sources/fig*)))
 
-.PHONY: all deps build data test verify figures bench plot-demo clean help
+.PHONY: all deps build data test verify figures bench plot-demo mutants clean help
 
 all: build
 
@@ -32,6 +32,7 @@ help:
 	@echo "make fig1 … make fig6   one figure (FIGURE_FLAGS=\"--scale quick\" for the small version)"
 	@echo "make plot-demo the plotting demonstration under figures/demo"
 	@echo "make bench     performance benchmarks (ntk-bench)"
+	@echo "make mutants   apply deliberate faults to a scratch copy and show which test catches each"
 	@echo "make clean     remove build products"
 
 deps:
@@ -71,6 +72,11 @@ plot-demo: build
 
 bench: build
 	$(BIN)/ntk-bench --threads 2 --repeats 5
+
+# Deliberate faults in a scratch copy (MUTANTS_DIR, default /tmp/ntk-mutants), each with the
+# tests that must catch it; prints the table and fails if a fault goes uncaught. Not run by CI.
+mutants: deps data
+	@bash scripts/mutants.sh
 
 clean:
 	rm -rf .build

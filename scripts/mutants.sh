@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# make mutants: shows that the tests can fail for the errors they exist to catch.
+#
+# Copies the tracked sources to a scratch directory (MUTANTS_DIR, default /tmp/ntk-mutants; its
+# .build is kept between runs so each fault costs an incremental build), then for each
+# deliberate fault below: applies it to the scratch copy, builds, runs the quick tests named for
+# it, records which tests failed, and restores the file. Prints a table fault → catching tests
+# and exits 1 if any fault was not caught or could not be applied. Never touches this checkout.
+#
+#   scripts/mutants.sh            all faults
+#   scripts/mutants.sh 3 7        only faults 3 and 7
+set -uo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+scratch="${MUTANTS_DIR:-/tmp/ntk-mutants}"
+flags=(-c release -Xswiftc -enable-testing)
+
+# id | description | file | perl substitution (applied once, must match) | test filter (XCTest regex)
+faults=(
+  "1|wrong β: the network's bias scale is 0|Sources/NTKCore/Network/MLP.swift|s/self\.beta = beta\n/self.beta = 0 * beta\n/g|testFig1Quick|EmpiricalNTKTests"
+  "2|√N in place of N in the kernel-PCA eigenvalue scaling|Sources/NTKFigures/Figures/Fig5MNISTKernelPCA.swift|s/e\.values\.map \{ \\\$0 \/ n \}/e.values.map { \\\$0 \/ n.squareRoot() }/|testFig5Quick"
+  "3|NTK-GP covariance (the variance of the limiting law) ×2|Sources/NTKCore/Predict/GradientFlow.swift|s/cov = cov - cross - cross\.transposed\n        return cov/cov = cov - cross - cross.transposed\n        cov.scale(by: 2)\n        return cov/|testFig3Quick"
+  "4|fig3's limiting law replaced by the prior Σ|Sources/NTKFigures/Figures/Fig3FunctionDistribution.swift|s/let cov = try flow\.covariance\(/let cov = kxx.nngp; _ = try flow.covariance(/|testFig3Quick"
+  "5|off-by-one in the GD step count (one extra step)|Sources/NTKCore/Network/GradientDescent.swift|s/if k == steps \{ break \}/if k == steps + 1 { break }/|MLPTests|PredictorTests"
+  "6|dropped bias gradient|Sources/NTKCore/Network/GradientDescent.swift|s/alpha: T\(scale \* beta\)/alpha: T(0 * scale * beta)/|MLPTests|PredictorTests"
+  "7|learning rate ×1.1 in gradient descent|Sources/NTKCore/Network/GradientDescent.swift|s/let scale = -learningRate \/ Double\(n\)/let scale = -1.1 * learningRate \/ Double(n)/|MLPTests|PredictorTests"
+  "8|float32 rounding inside the analytic ReLU kernel|Sources/NTKCore/Kernels/AnalyticKernel+ReLU.swift|s/let s = disc\.squareRoot\(\)/let s = Double(Float(disc.squareRoot()))/|AnalyticKernelTests"
+  "9|Arora network without the antisymmetric pairing (u(0) ≠ 0)|Sources/NTKCore/Network/TwoLayerReLU.swift|s/a \+= a\.map \{ -\\\$0 \}/a += a/|testFig6Quick"
+  "10|claim 15 recorded as a prediction instead of a calibration|Sources/NTKFigures/Figures/Fig5MNISTKernelPCA.swift|s/let kind = ClaimKind\.calibration\(/let kind = ClaimKind.prediction; _ = (/|testFig5Quick"
+)
+
+selected=("$@")
+want() { [ ${#selected[@]} -eq 0 ] && return 0; local s; for s in "${selected[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
+
+echo "mutants: scratch copy in $scratch"
+mkdir -p "$scratch"
+(cd "$here" && git ls-files -z | xargs -0 cp --parents -t "$scratch")
+mkdir -p "$scratch/data"
+[ -e "$scratch/data/mnist/train-images-idx3-ubyte.gz" ] || { rm -rf "$scratch/data/mnist"; ln -s "$here/data/mnist" "$scratch/data/mnist"; }
+cd "$scratch"
+echo "mutants: baseline build"
+swift build "${flags[@]}" --build-tests >"$scratch/build.log" 2>&1 || { echo "baseline build failed, see $scratch/build.log"; exit 2; }
+
+rows=() ; missed=0
+for f in "${faults[@]}"; do
+  IFS='|' read -r id what file subst filter <<<"$f"
+  filter="${f#*|*|*|*|}"
+  want "$id" || continue
+  cp "$file" "$file.orig"
+  if ! perl -0 -e 'local $/; my $s = <STDIN>; my $n = ($s =~ '"$subst"'); die "no match\n" unless $n; print $s' <"$file.orig" >"$file" 2>/dev/null; then
+    mv "$file.orig" "$file"; rows+=("| $id | $what | — | **fault did not apply** |"); missed=1; continue
+  fi
+  echo "mutants: fault $id: $what (tests: $filter)"
+  if ! swift build "${flags[@]}" --build-tests >"$scratch/build-$id.log" 2>&1; then
+    mv "$file.orig" "$file"; rows+=("| $id | $what | — | **does not build** (build-$id.log) |"); missed=1; continue
+  fi
+  swift test "${flags[@]}" --skip-build --disable-swift-testing --filter "$filter" >"$scratch/test-$id.log" 2>&1
+  caught=$(grep -oE "error: [A-Za-z]+\.test[A-Za-z0-9_]+" "$scratch/test-$id.log" | sed 's/error: //' | sort -u | paste -sd, - | sed 's/,/, /g')
+  mv "$file.orig" "$file"
+  if [ -n "$caught" ]; then rows+=("| $id | $what | \`$filter\` | caught by $caught |")
+  else rows+=("| $id | $what | \`$filter\` | **NOT CAUGHT** |"); missed=1; fi
+done
+swift build "${flags[@]}" --build-tests >/dev/null 2>&1   # leave the scratch build clean
+
+echo
+echo "| # | deliberate fault | tests run | result |"
+echo "|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
+exit $missed
