@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "ntk-bench",
             dependencies: [
-                "NTKCore",
+                "NTKCore", "NTKFigures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -76,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "plot-demo",
             dependencies: [
-                "NTKCore", "NTKPlot",
+                "NTKCore", "NTKPlot", "NTKFigures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

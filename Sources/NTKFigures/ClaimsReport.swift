@@ -3,17 +3,45 @@ import NTKCore
 
 /// Builds `CLAIMS.md` from every `*.json` run record in a directory.
 public enum ClaimsReport {
-    /// Reads the run records in `directory` (sorted by figure name).
-    public static func records(in directory: String) throws -> [RunRecord] {
+    /// A set of figure files that does not belong together (an interrupted replace).
+    public struct MismatchedSet: Error, CustomStringConvertible, Sendable {
+        public let message: String
+        public var description: String { message }
+    }
+
+    /// Reads the run records in `directory` (sorted by figure name). Each record must be named
+    /// after its figure and, when it lists its outputs' hashes, the PNG and CSV beside it must
+    /// match them (otherwise the files come from different runs: `MismatchedSet`). Records
+    /// without hashes (older runs) are returned with a warning in `warnings`.
+    public static func records(in directory: String, warnings: ((String) -> Void)? = nil) throws -> [RunRecord] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         var out = [RunRecord]()
         for f in files.sorted() where f.hasSuffix(".json") && f.hasPrefix("fig") {
-            let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + f))
+            let path = directory + "/" + f
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            let r: RunRecord
             do {
-                out.append(try JSONDecoder().decode(RunRecord.self, from: data))
+                r = try JSONDecoder().decode(RunRecord.self, from: data)
             } catch {
-                throw OutputError(path: directory + "/" + f, reason: "not a run record: \(error)")
+                throw OutputError(path: path, reason: "not a run record: \(error)")
             }
+            guard f == r.figure + ".json" else {
+                throw MismatchedSet(message: "\(path) is the record of \(r.figure), not of \(f.dropLast(5))")
+            }
+            if let outputs = r.outputs {
+                for (name, expected) in outputs.sorted(by: { $0.key < $1.key }) {
+                    let p = directory + "/" + name
+                    guard let bytes = FileManager.default.contents(atPath: p) else {
+                        throw MismatchedSet(message: "\(p) is missing but \(path) lists it; rerun \(r.figure)")
+                    }
+                    guard SHA256.hex(bytes) == expected else {
+                        throw MismatchedSet(message: "\(p) does not belong with \(path) (SHA-256 differs: an interrupted run replaced part of the set); rerun \(r.figure)")
+                    }
+                }
+            } else {
+                warnings?("\(path) predates output hashes: cannot check that its PNG and CSV come from the same run")
+            }
+            out.append(r)
         }
         return out
     }

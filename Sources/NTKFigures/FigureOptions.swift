@@ -38,8 +38,13 @@ public struct FigureOptions: ParsableArguments, Sendable {
     }
 
     public func validate() throws {
-        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
-        guard !out.isEmpty else { throw ValidationError("--out must name a directory") }
+        if let t = threads {
+            let maxT = BLAS.maxThreadCount
+            guard (1...maxT).contains(t) else {
+                throw ValidationError("--threads must be between 1 and \(maxT) (this OpenBLAS build's MAX_THREADS), got \(t)")
+            }
+        }
+        guard !out.isEmpty else { throw ValidationError("--out must name a directory, got an empty string") }
     }
 }
 

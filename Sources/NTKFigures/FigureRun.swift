@@ -23,19 +23,31 @@ public struct FigureOutput: Sendable {
     public func claim(_ id: String) -> Claim? { claims.first { $0.id == id } }
 }
 
-/// Writes a figure's outputs. Every file goes through `AtomicFile`, so an interrupted run keeps
-/// the previous outputs intact.
+/// Writes a figure's outputs as one set. NAME.png and NAME.csv are written to temporaries and
+/// flushed, then NAME.json — whose record names their SHA-256 — is written to a temporary; only
+/// then are the three renamed into place, the JSON last. An interrupted run keeps the previous
+/// outputs, or leaves a PNG/CSV that the old JSON's hashes do not match (which `claims-report`
+/// rejects); its temporaries are removed by the next run (`removeStaleTemporaries`).
 public enum FigureRun {
-    /// Writes NAME.csv, NAME.json and (through `renderPNG`) NAME.png into `options.out`, prints
-    /// the claims, and returns the record.
+    /// The three file names of a figure's set, the JSON (completion marker) last.
+    public static func fileNames(_ name: String) -> [String] { ["\(name).png", "\(name).csv", "\(name).json"] }
+
+    /// Removes temporaries of this figure's files left in `dir` by a killed earlier run.
+    @discardableResult
+    public static func removeStaleTemporaries(name: String, in dir: String) -> [String] {
+        AtomicFile.removeStaleTemporaries(in: dir, names: fileNames(name))
+    }
+
+    /// Writes NAME.png, NAME.csv and NAME.json into `options.out`, prints the claims, and
+    /// returns the record.
     ///
-    /// - Parameter renderPNG: writes the plot to the given path with the given PNG text chunks.
+    /// - Parameter renderPNG: encodes the plot as PNG bytes with the given text chunks.
     @discardableResult
     public static func finish(_ output: FigureOutput, options: FigureOptions, seed: UInt64,
                               startTime: Double,
-                              renderPNG: (_ path: String, _ metadata: [String: String]) throws -> Void) throws -> RunRecord {
+                              renderPNG: (_ metadata: [String: String]) throws -> Data) throws -> RunRecord {
         let dir = options.out
-        let record = RunRecord(
+        var record = RunRecord(
             figure: output.name, title: output.title, scale: options.scale, seed: seed,
             parameters: output.parameters, proposals: output.proposals, notes: output.notes,
             gitCommit: Provenance.gitCommit(), blas: BLAS.libraryDescription, blasThreads: BLAS.threadCount,
@@ -44,11 +56,22 @@ public enum FigureRun {
         let metadata = Provenance.metadata(title: output.title, seed: seed,
                                            extra: ["Software": "ntk-replication \(output.name)",
                                                    "Scale": options.scale.rawValue])
-        try renderPNG("\(dir)/\(output.name).png", metadata)
-        try AtomicFile.write(output.csv.text, to: "\(dir)/\(output.name).csv")
+        let names = fileNames(output.name)
+        let png = try renderPNG(metadata)
+        let csv = Data(output.csv.text.utf8)
+        record.outputs = [names[0]: SHA256.hex(png), names[1]: SHA256.hex(csv)]
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(try enc.encode(record) + Data("\n".utf8), to: "\(dir)/\(output.name).json")
+        let json = try enc.encode(record) + Data("\n".utf8)
+        // Stage all three (written and flushed), then publish them together, JSON last.
+        var staged = [AtomicFile.Output]()
+        for (name, data) in zip(names, [png, csv, json]) {
+            let o = try AtomicFile.Output(path: "\(dir)/\(name)")
+            try o.write(data)
+            try o.prepare()
+            staged.append(o)
+        }
+        for o in staged { try o.publish() }
         if !options.quiet {
             for c in output.claims {
                 printErr("claim \(c.id) \(c.passed ? "PASS" : "FAIL"): \(c.quantity) = \(fmt(c.measured)) (\(c.tolerance))")

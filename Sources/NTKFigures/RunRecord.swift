@@ -54,6 +54,10 @@ public struct RunRecord: Codable, Sendable {
     public var date: String
     public var wallTimeSeconds: Double
     public var claims: [Claim]
+    /// SHA-256 of the other files of the set (NAME.png, NAME.csv), keyed by file name. The JSON
+    /// is renamed into place last, so a record whose hashes match its neighbours marks a
+    /// complete set; `claims-report` rejects one that does not. nil in records that predate it.
+    public var outputs: [String: String]?
 
     public var allPassed: Bool { claims.allSatisfy(\.passed) }
 }

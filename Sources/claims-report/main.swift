@@ -15,7 +15,7 @@ struct ClaimsReportCommand: ParsableCommand {
 
     func run() throws {
         let records: [RunRecord]
-        do { records = try ClaimsReport.records(in: dir) } catch {
+        do { records = try ClaimsReport.records(in: dir, warnings: { printErr("claims-report: warning: \($0)") }) } catch {
             printErr("claims-report: \(error)")
             throw ExitCode(2)
         }
@@ -42,4 +42,4 @@ struct ClaimsReportCommand: ParsableCommand {
     }
 }
 
-ClaimsReportCommand.main()
+CommandMain.run(ClaimsReportCommand.self)

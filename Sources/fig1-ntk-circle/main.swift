@@ -55,4 +55,4 @@ struct Fig1: ParsableCommand {
     }
 }
 
-Fig1.main()
+CommandMain.run(Fig1.self)

@@ -66,4 +66,4 @@ struct Fig2: ParsableCommand {
     }
 }
 
-Fig2.main()
+CommandMain.run(Fig2.self)

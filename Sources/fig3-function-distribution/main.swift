@@ -53,4 +53,4 @@ struct Fig3: ParsableCommand {
     }
 }
 
-Fig3.main()
+CommandMain.run(Fig3.self)

@@ -127,4 +127,4 @@ struct Fig4: ParsableCommand {
     }
 }
 
-Fig4.main()
+CommandMain.run(Fig4.self)

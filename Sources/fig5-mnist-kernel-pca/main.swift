@@ -79,4 +79,4 @@ struct Fig5: ParsableCommand {
     }
 }
 
-Fig5.main()
+CommandMain.run(Fig5.self)

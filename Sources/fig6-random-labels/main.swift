@@ -121,4 +121,4 @@ struct Fig6: ParsableCommand {
     }
 }
 
-Fig6.main()
+CommandMain.run(Fig6.self)

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import NTKCore
+import NTKFigures
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -133,4 +134,4 @@ enum Timing {
     }
 }
 
-Bench.main()
+CommandMain.run(Bench.self)

@@ -19,11 +19,14 @@ struct NTKTool: ParsableCommand {
         commandName: "ntk",
         abstract: "Neural tangent kernels (Jacot, Gabriel & Hongler 2018) of fully connected networks.",
         discussion: """
-            Inputs are CSV files with one input per row and no header. Kernels are printed as CSV \
-            with full double precision (%.17g), to stdout or to --out (written atomically). \
+            Inputs are CSV files with one input per row and no header (LF or CRLF). Kernels are \
+            printed as CSV with full double precision (%.17g), to stdout or to --out (written \
+            atomically; a name ending in .npy gets a float64 .npy file; a device or FIFO is \
+            written in place, a symlink is followed to its target). \
             Depth L counts weight layers (L = 4 means 3 hidden layers); the network uses the NTK \
             parametrisation a(l+1) = W(l) a(l)/sqrt(n_l) + beta b(l), parameters iid N(0,1).
-            On bad input the tool prints one line on stderr and exits with status 2.
+            On bad input, a size that does not fit in memory or a non-finite result the tool prints \
+            one line on stderr and exits with status 2.
             """,
         subcommands: [KernelCommand.self, EmpiricalCommand.self])
 }
@@ -48,28 +51,41 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "CSV file of inputs X2 (N2 rows × d columns); default X2 = X1.")
     var x2: String?
 
-    @Option(help: "Write the CSV here (atomically) instead of stdout.")
+    @Option(help: "Write the kernel here instead of stdout: CSV, or float64 .npy if the name ends in .npy.")
     var out: String?
 
     func validated() throws -> (Matrix, Matrix?) {
         guard depth >= 1 else { throw InputError("--depth must be at least 1 (got \(depth))") }
         guard beta.isFinite else { throw InputError("--beta must be a finite number") }
+        // The destination is checked before any work, not after the computation.
+        if let out {
+            do { try AtomicFile.checkWritable(out) } catch { throw InputError("\(error)") }
+        }
         let a = try CSV.readMatrix(x1)
+        try CSV.checkNorms(a, x1)
         let b = try x2.map { try CSV.readMatrix($0) }
         if let b, b.columns != a.columns {
             throw InputError("dimension mismatch: \(x1) has \(a.columns) columns, \(x2!) has \(b.columns)")
         }
+        if let b { try CSV.checkNorms(b, x2!) }
         return (a, b)
     }
 
-    func emit(_ m: Matrix) throws {
-        let text = CSV.format(m)
-        if let out {
-            do { try AtomicFile.write(text, to: out) } catch { throw InputError("\(error)") }
-        } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
-        }
+    /// Refuses a computation whose memory estimate exceeds what the machine has.
+    func requireMemory(_ bytes: Int?, _ what: String) throws {
+        do { try MemoryBudget.require(bytes: bytes, for: what) } catch { throw InputError("\(error)") }
     }
+
+    func emit(_ m: Matrix, inputs: String) throws {
+        if let k = m.storage.firstIndex(where: { !$0.isFinite }) {
+            throw InputError("the kernel is not finite at row \(k / m.columns + 1) column \(k % m.columns + 1) (\(m.storage[k])) although \(inputs) are finite; the inputs are too large for this depth (scale them down)")
+        }
+        do {
+            if let out { try MatrixFile.write(m, to: out) } else { try MatrixFile.writeCSVToStandardOutput(m) }
+        } catch { throw InputError("\(error)") }
+    }
+
+    var inputNames: String { x2.map { "\(x1) and \($0)" } ?? x1 }
 }
 
 struct KernelCommand: ParsableCommand {
@@ -85,9 +101,12 @@ struct KernelCommand: ParsableCommand {
 
     func run() throws {
         let (a, b) = try common.validated()
-        let k = AnalyticKernel(depth: common.depth, activation: common.activation, beta: common.beta,
-                               parametrization: common.parametrization)(a, b)
-        try common.emit(kind == .ntk ? k.ntk : k.nngp)
+        let kernel = AnalyticKernel(depth: common.depth, activation: common.activation, beta: common.beta,
+                                    parametrization: common.parametrization)
+        try common.requireMemory(kernel.memoryEstimate(n1: a.rows, n2: b?.rows ?? a.rows),
+                                 "the \(a.rows)×\(b?.rows ?? a.rows) kernel at depth \(common.depth)")
+        let k = kernel(a, b)
+        try common.emit(kind == .ntk ? k.ntk : k.nngp, inputs: common.inputNames)
     }
 }
 
@@ -119,10 +138,14 @@ struct EmpiricalCommand: ParsableCommand {
         guard width >= 1 else { throw InputError("--width must be at least 1 (got \(width))") }
         guard outputs >= 1 else { throw InputError("--outputs must be at least 1 (got \(outputs))") }
         let (a, b) = try common.validated()
+        try common.requireMemory(
+            MLP.empiricalNTKMemoryEstimate(inputDimension: a.columns, width: width, depth: common.depth, outputs: outputs,
+                                           n1: a.rows, n2: b?.rows ?? 0, mode: mode),
+            "a width-\(width) depth-\(common.depth) network with \(outputs) output(s) and its \(mode.rawValue) NTK on \(a.rows)×\(b?.rows ?? a.rows) inputs")
         let net = MLP(inputDimension: a.columns, width: width, depth: common.depth, outputs: outputs,
                       activation: common.activation, beta: common.beta,
                       parametrization: common.parametrization, seed: seed)
-        try common.emit(net.empiricalNTK(a, b, mode: mode))
+        try common.emit(net.empiricalNTK(a, b, mode: mode), inputs: common.inputNames)
     }
 }
 

@@ -8,6 +8,7 @@
 import ArgumentParser
 import Foundation
 import NTKCore
+import NTKFigures
 import NTKPlot
 
 /// Runs per width in the band panel (quantiles are taken across them).
@@ -153,4 +154,4 @@ struct PlotDemo: ParsableCommand {
     }
 }
 
-PlotDemo.main()
+CommandMain.run(PlotDemo.self)

@@ -124,9 +124,10 @@ final class DataTests: XCTestCase {
             listing += "\(try SHA256.hex(ofFile: p))  \(f)\n"
         }
         try listing.write(toFile: dir + "/SHA256SUMS", atomically: true, encoding: .utf8)
-        XCTAssertNoThrow(try MNIST.verify(directory: dir))
+        let sums = SHA256.parseListing(listing)
+        XCTAssertNoThrow(try MNIST.verify(directory: dir, officialSums: sums))
         _ = writePlain([1, 2, 3], MNIST.files[2])
-        XCTAssertThrowsError(try MNIST.verify(directory: dir)) { e in
+        XCTAssertThrowsError(try MNIST.verify(directory: dir, officialSums: sums)) { e in
             guard case .checksumMismatch(let p, _, _) = e as? DataError else { return XCTFail("\(e)") }
             XCTAssertTrue(p.hasSuffix(MNIST.files[2]))
         }

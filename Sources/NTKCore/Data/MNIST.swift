@@ -16,9 +16,9 @@ public struct MNISTSplit: Sendable {
 
 /// The MNIST data set read from the four original IDX .gz files (see `data/mnist/README.md`).
 ///
-/// Before any file is parsed its SHA-256 is checked against `SHA256SUMS` in the same directory
-/// (committed in the repository); a mismatch or a missing file is a `DataError` that tells the
-/// user to run `make data`.
+/// Before any file is parsed its SHA-256 is checked against the official sums compiled into
+/// the project (`officialSHA256`, also committed as `data/mnist/SHA256SUMS`); a mismatch or a
+/// missing file is a `DataError` that tells the user to run `make data`.
 public enum MNIST {
     public static let files = [
         "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
@@ -32,19 +32,44 @@ public enum MNIST {
         return "data/mnist"
     }
 
-    /// Verifies the four files' SHA-256 against `directory/SHA256SUMS`.
-    public static func verify(directory: String = defaultDirectory) throws {
+    /// SHA-256 of the four official files (LeCun et al.; identical on every mirror). Data is
+    /// verified against these, not against whatever `SHA256SUMS` sits next to it: a data
+    /// directory cannot vouch for itself.
+    public static let officialSHA256: [String: String] = [
+        "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+        "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+        "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+        "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+    ]
+
+    /// Verifies the four files' SHA-256 against `officialSums` (default: the ones the project
+    /// ships). `directory/SHA256SUMS` must also be present and a well-formed listing that agrees
+    /// with them (it marks a directory prepared by `make data`).
+    public static func verify(directory: String = defaultDirectory,
+                              officialSums: [String: String] = officialSHA256) throws {
         let listingPath = directory + "/SHA256SUMS"
-        guard let listing = try? String(contentsOfFile: listingPath, encoding: .utf8) else {
+        guard FileManager.default.fileExists(atPath: listingPath) else {
             throw DataError.missingFile(listingPath, hint: "The checksum list ships with the repository under data/mnist: run from the project root (or set NTK_DATA_DIR to a directory holding mnist/SHA256SUMS), then `make data`.")
         }
-        let sums = SHA256.parseListing(listing)
+        guard let raw = FileManager.default.contents(atPath: listingPath) else {
+            throw DataError.unreadable(listingPath, reason: "cannot open")
+        }
+        guard let listing = String(data: raw, encoding: .utf8) else {
+            throw DataError.badChecksumListing(listingPath, reason: "not UTF-8 text")
+        }
+        let sums: [String: String]
+        do { sums = try SHA256.parseListingStrict(listing) } catch let e as SHA256.ListingError {
+            throw DataError.badChecksumListing(listingPath, reason: e.reason)
+        }
         for f in files {
             let p = directory + "/" + f
+            guard let expected = officialSums[f] else { throw DataError.noChecksum(p, listing: "the project's official sums") }
+            if let listed = sums[f], listed != expected {
+                throw DataError.badChecksumListing(listingPath, reason: "its sum for \(f) differs from the official one the project ships (\(expected))")
+            }
             guard FileManager.default.fileExists(atPath: p) else {
                 throw DataError.missingFile(p, hint: "Run `make data` to fetch MNIST.")
             }
-            guard let expected = sums[f] else { throw DataError.noChecksum(p, listing: listingPath) }
             let actual = try SHA256.hex(ofFile: p)
             guard actual == expected else {
                 throw DataError.checksumMismatch(p, expected: expected, actual: actual)

@@ -24,6 +24,30 @@ public enum SHA256 {
         return hex(d)
     }
 
+    /// A line of a checksum listing that is not "<64 hex digits>  <name>".
+    public struct ListingError: Error, Sendable {
+        public let reason: String
+    }
+
+    /// Parses a `sha256sum` listing, rejecting any non-blank line that is not 64 hex digits,
+    /// white space and a file name (LF or CRLF line ends).
+    public static func parseListingStrict(_ text: String) throws -> [String: String] {
+        var out = [String: String]()
+        for (i, line) in text.split(whereSeparator: \.isNewline).enumerated() {
+            let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if parts.isEmpty { continue }
+            let hex = parts[0]
+            guard parts.count == 2, hex.count == 64, hex.allSatisfy(\.isHexDigit) else {
+                throw ListingError(reason: "line \(i + 1) is not '<64 hex digits>  <file name>'")
+            }
+            var name = String(parts[1])
+            if name.hasPrefix("*") { name.removeFirst() }
+            out[name] = hex.lowercased()
+        }
+        guard !out.isEmpty else { throw ListingError(reason: "no checksum lines") }
+        return out
+    }
+
     /// Parses a `sha256sum`-style listing ("<hex>  <name>" per line) into name → hex.
     public static func parseListing(_ text: String) -> [String: String] {
         var out = [String: String]()

@@ -16,50 +16,217 @@ public struct OutputError: Error, CustomStringConvertible, Sendable {
 
 /// Atomic file output: data goes to a temporary file in the destination's directory, is flushed
 /// to disk, then renamed over the destination. An interrupted run leaves either the old file or
-/// the new one, never half a file. Every writer in the project (PNG, CSV, JSON) goes through here.
+/// the new one, never half a file. Every writer in the project (PNG, CSV, JSON, .npy) goes
+/// through here.
+///
+/// Destination policy (README "Output files"):
+/// - a regular file (or a name that does not exist yet) is replaced atomically;
+/// - a symbolic link is followed: its final target is replaced atomically, the link stays
+///   (a dangling link is refused);
+/// - a character/block device, FIFO or socket (`/dev/stdout`, a pipe, `/dev/null`) is opened and
+///   written in place, never renamed over;
+/// - a directory is refused.
 public enum AtomicFile {
-    /// Writes `data` to `path` atomically, creating parent directories as needed.
-    ///
-    /// - Throws: `OutputError` naming the path when any step fails.
-    public static func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
+    /// What `path` names once symbolic links are followed.
+    public enum Target: Equatable, Sendable {
+        /// Replace `path` (a regular file or a new name) through a temporary in its directory.
+        case regular(path: String)
+        /// Write straight into an existing device, FIFO or socket.
+        case stream(path: String)
+    }
+
+    /// Resolves `path` according to the destination policy above.
+    public static func resolve(_ path: String) throws -> Target {
+        guard !path.isEmpty else { throw OutputError(path: path, reason: "empty path") }
+        var st = stat()
+        if lstat(path, &st) != 0 {
+            if errno == ENOENT { return .regular(path: path) }
+            throw OutputError(path: path, reason: String(cString: strerror(errno)))
+        }
+        var resolved = path
+        if (st.st_mode & S_IFMT) == S_IFLNK {
+            guard let rp = realpath(path, nil) else {
+                throw OutputError(path: path, reason: "symbolic link to a missing target (\(String(cString: strerror(errno))))")
+            }
+            resolved = String(cString: rp)
+            free(rp)
+            guard stat(resolved, &st) == 0 else {
+                throw OutputError(path: path, reason: String(cString: strerror(errno)))
+            }
+        }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return .regular(path: resolved)
+        case S_IFDIR: throw OutputError(path: path, reason: "is a directory")
+        default: return .stream(path: resolved)
+        }
+    }
+
+    /// Checks, before any work is done, that `path` can be written: the directory exists or can
+    /// be created and accepts a new file, or the device/FIFO is writable.
+    public static func checkWritable(_ path: String) throws {
+        switch try resolve(path) {
+        case .stream(let p):
+            if access(p, W_OK) != 0 { throw OutputError(path: path, reason: String(cString: strerror(errno))) }
+        case .regular(let p):
+            let dir = try makeDirectory(for: p, reported: path)
+            let probe = dir + "/.ntk-write-probe.tmp-\(getpid())"
+            let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644)
+            if fd < 0 { throw OutputError(path: path, reason: "directory \(dir) is not writable (\(String(cString: strerror(errno))))") }
+            close(fd)
+            unlink(probe)
+        }
+    }
+
+    /// Checks a directory of outputs (a figure's --out) before the computation starts.
+    public static func checkWritableDirectory(_ dir: String) throws {
+        try checkWritable(dir + "/.ntk-probe")
+    }
+
+    static func makeDirectory(for path: String, reported: String) throws -> String {
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         } catch {
-            throw OutputError(path: path, reason: "cannot create directory \(dir) (\(error.localizedDescription))")
+            throw OutputError(path: reported, reason: "cannot create directory \(dir) (\(error.localizedDescription))")
         }
-        let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        if fd < 0 { throw OutputError(path: path, reason: String(cString: strerror(errno))) }
-        var failure: String?
-        data.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno)); return
+        return dir
+    }
+
+    /// The temporary name used for `path` by this process: `.NAME.tmp-PID` in the same directory.
+    public static func temporaryPath(for path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".tmp-\(getpid())"
+    }
+
+    /// Removes temporaries `.NAME.tmp-PID` left in `directory` by processes that no longer run
+    /// (a SIGKILLed earlier run), for the given output names. Returns the paths removed.
+    @discardableResult
+    public static func removeStaleTemporaries(in directory: String, names: [String]) -> [String] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        var removed = [String]()
+        for e in entries {
+            for n in names {
+                let prefix = "." + n + ".tmp-"
+                guard e.hasPrefix(prefix), let pid = Int32(e.dropFirst(prefix.count)) else { continue }
+                // kill(pid, 0) fails with ESRCH when no such process exists.
+                if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
+                    let p = directory + "/" + e
+                    if unlink(p) == 0 { removed.append(p) }
                 }
-                off += n
             }
         }
-        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
-        if close(fd) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
-        if let f = failure {
-            unlink(tmp)
-            throw OutputError(path: path, reason: f)
-        }
-        if rename(tmp, path) != 0 {
-            let f = String(cString: strerror(errno))
-            unlink(tmp)
-            throw OutputError(path: path, reason: f)
-        }
+        return removed
+    }
+
+    /// Writes `data` to `path` (atomically for a regular file; see the policy above), creating
+    /// parent directories as needed.
+    ///
+    /// - Throws: `OutputError` naming the path when any step fails.
+    public static func write(_ data: Data, to path: String) throws {
+        let out = try Output(path: path)
+        try out.write(data)
+        try out.commit()
     }
 
     /// Writes a UTF-8 string atomically.
     public static func write(_ text: String, to path: String) throws {
         try write(Data(text.utf8), to: path)
+    }
+
+    /// A streaming output: bytes are written as they come (bounded memory), to a temporary for
+    /// a regular destination. `prepare()` flushes and closes; `publish()` renames into place
+    /// (`commit()` does both). An `Output` dropped before `publish()` removes its temporary
+    /// and leaves the destination untouched. Not thread-safe.
+    public final class Output {
+        /// The path the caller asked for.
+        public let path: String
+        /// The resolved destination.
+        public let target: Target
+        /// The temporary being written (nil for a device/FIFO).
+        public let temporary: String?
+        var fd: Int32
+        var buffer = [UInt8]()
+        var published = false
+        static let bufferLimit = 1 << 20
+
+        public init(path: String) throws {
+            self.path = path
+            target = try AtomicFile.resolve(path)
+            switch target {
+            case .stream(let p):
+                temporary = nil
+                fd = open(p, O_WRONLY)
+                if fd < 0 { throw OutputError(path: path, reason: String(cString: strerror(errno))) }
+            case .regular(let p):
+                _ = try AtomicFile.makeDirectory(for: p, reported: path)
+                let tmp = AtomicFile.temporaryPath(for: p)
+                temporary = tmp
+                unlink(tmp)   // a leftover of a dead process with our pid, or a planted link
+                fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644)
+                if fd < 0 { throw OutputError(path: path, reason: String(cString: strerror(errno))) }
+            }
+        }
+
+        deinit {
+            if fd >= 0 { close(fd) }
+            if !published, let t = temporary { unlink(t) }
+        }
+
+        public func write(_ data: Data) throws {
+            try data.withUnsafeBytes { try write($0) }
+        }
+
+        public func write(_ bytes: [UInt8]) throws {
+            try bytes.withUnsafeBytes { try write($0) }
+        }
+
+        public func write(_ raw: UnsafeRawBufferPointer) throws {
+            precondition(fd >= 0, "AtomicFile.Output written after prepare()")
+            if buffer.count + raw.count > Output.bufferLimit { try flush() }
+            if raw.count >= Output.bufferLimit { try writeAll(raw) } else { buffer.append(contentsOf: raw) }
+        }
+
+        func flush() throws {
+            let b = buffer
+            buffer.removeAll(keepingCapacity: true)
+            try b.withUnsafeBytes { try writeAll($0) }
+        }
+
+        func writeAll(_ raw: UnsafeRawBufferPointer) throws {
+            var off = 0
+            while off < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw OutputError(path: path, reason: String(cString: strerror(errno)))
+                }
+                off += n
+            }
+        }
+
+        /// Flushes the data to disk and closes the file; the destination is not touched yet.
+        public func prepare() throws {
+            guard fd >= 0 else { return }
+            var failure: String?
+            do { try flush() } catch let e as OutputError { failure = e.reason }
+            if failure == nil, temporary != nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+            if close(fd) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
+            fd = -1
+            if let f = failure { throw OutputError(path: path, reason: f) }
+        }
+
+        /// Renames the temporary over the destination (nothing to do for a device/FIFO).
+        public func publish() throws {
+            try prepare()
+            guard !published else { return }
+            if case .regular(let p) = target, let tmp = temporary {
+                if rename(tmp, p) != 0 { throw OutputError(path: path, reason: String(cString: strerror(errno))) }
+            }
+            published = true
+        }
+
+        /// `prepare()` then `publish()`.
+        public func commit() throws { try publish() }
     }
 }
 

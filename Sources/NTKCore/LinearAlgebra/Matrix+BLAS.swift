@@ -182,6 +182,17 @@ public enum BLAS {
     /// Number of threads OpenBLAS uses.
     public static var threadCount: Int { Int(openblas_get_num_threads()) }
 
+    /// The most threads this OpenBLAS build can use (its MAX_THREADS; the core count if the
+    /// build does not say). A larger request would be silently capped.
+    public static var maxThreadCount: Int {
+        let cfg = libraryDescription
+        if let r = cfg.range(of: "MAX_THREADS=") {
+            let digits = cfg[r.upperBound...].prefix(while: \.isNumber)
+            if let v = Int(digits), v > 0 { return v }
+        }
+        return Swift.max(1, Int(openblas_get_num_procs()))
+    }
+
     /// Sets the number of OpenBLAS threads.
     public static func setThreadCount(_ n: Int) { openblas_set_num_threads(Int32(n)) }
 

@@ -23,6 +23,8 @@ public enum LossNormalization: Sendable {
 public enum PredictionError: Error, Equatable, CustomStringConvertible, Sendable {
     /// t = ∞ needs a positive-definite train kernel (plus ridge).
     case notPositiveDefinite(smallestEigenvalue: Double)
+    /// t = ∞ on a numerically singular train kernel: λmin ≤ N·ε·λmax (a duplicated input, say).
+    case singular(smallestEigenvalue: Double, largestEigenvalue: Double, threshold: Double)
     case shapeMismatch(String)
 
     public var description: String {
@@ -30,6 +32,9 @@ public enum PredictionError: Error, Equatable, CustomStringConvertible, Sendable
         case .notPositiveDefinite(let l):
             return "the train kernel (plus ridge) is not positive definite (smallest eigenvalue \(l)); "
                 + "the t = ∞ prediction needs a positive ridge or distinct inputs"
+        case .singular(let lmin, let lmax, let thr):
+            return "the train kernel (plus ridge) is numerically singular: smallest eigenvalue \(lmin) ≤ N·ε·λmax = \(thr) (λmax \(lmax)), "
+                + "so the t = ∞ prediction is meaningless; add a ridge (diagReg) or remove duplicated inputs"
         case .shapeMismatch(let s):
             return "shape mismatch: \(s)"
         }
@@ -77,6 +82,10 @@ public struct GradientFlow: Sendable {
         rateScale = loss == .mean ? learningRate / Double(Swift.max(1, kTrainTrain.rows)) : learningRate
     }
 
+    /// t = ∞ needs λmin > N·ε·λmax: below it the eigendecomposition cannot resolve λmin from
+    /// rounding (LAPACK dsyevd's eigenvalue error is O(N·ε·‖Θ‖)), so Θ⁻¹ amplifies noise.
+    public static let singularityFactor = Double.ulpOfOne
+
     /// Number of training points N.
     public var trainSize: Int { eigen.values.count }
 
@@ -86,8 +95,12 @@ public struct GradientFlow: Sendable {
         let a = rateScale
         switch time {
         case .time(let t) where t == .infinity:
-            let lmin = eigen.values.first ?? 1
+            let lmin = eigen.values.first ?? 1, lmax = eigen.values.last ?? 1
             guard lmin > 0 else { throw PredictionError.notPositiveDefinite(smallestEigenvalue: lmin) }
+            let threshold = GradientFlow.singularityFactor * Double(trainSize) * lmax
+            guard lmin > threshold else {
+                throw PredictionError.singular(smallestEigenvalue: lmin, largestEigenvalue: lmax, threshold: threshold)
+            }
             return (eigen.values.map { _ in 0 }, eigen.values.map { 1 / $0 })
         case .time(let t):
             precondition(t >= 0, "time must be non-negative")
