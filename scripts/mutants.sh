@@ -33,7 +33,7 @@ want() { [ ${#selected[@]} -eq 0 ] && return 0; local s; for s in "${selected[@]
 
 echo "mutants: scratch copy in $scratch"
 mkdir -p "$scratch"
-(cd "$here" && git ls-files -z | xargs -0 cp --parents -t "$scratch")
+(cd "$here" && git ls-files -z -- . ":(exclude)data/mnist" | xargs -0 cp --parents -t "$scratch")
 mkdir -p "$scratch/data"
 [ -e "$scratch/data/mnist/train-images-idx3-ubyte.gz" ] || { rm -rf "$scratch/data/mnist"; ln -s "$here/data/mnist" "$scratch/data/mnist"; }
 cd "$scratch"
