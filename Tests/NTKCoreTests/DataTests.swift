@@ -66,6 +66,16 @@ final class DataTests: XCTestCase {
         }
     }
 
+    func testGzipAnnouncingMoreThanDeflateCanHoldIsRefusedBeforeAllocating() {
+        // A ~40-byte gzip whose IDX header announces 2^31 bytes (the largest body allowed): deflate
+        // cannot expand 1032:1 beyond the file, so this is refused without allocating the body.
+        let p = writeGz(idx(dims: [2048, 1024, 1024], body: [1, 2, 3]), "bomb.gz")
+        XCTAssertThrowsError(try IDXArray(contentsOfFile: p)) { e in
+            guard case .unreadable(_, let why) = e as? DataError else { return XCTFail("\(e)") }
+            XCTAssertTrue(why.contains("cannot hold"), why)
+        }
+    }
+
     func testTruncatedHeader() {
         let p = writePlain([0, 0, 8, 3, 0, 0], "h.idx")
         XCTAssertThrowsError(try IDXArray(contentsOfFile: p)) { e in

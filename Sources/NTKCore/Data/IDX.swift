@@ -110,6 +110,12 @@ public struct IDXArray: Sendable {
             head += try z.read(4 * Int(head[3] & 0x0F))
         }
         let (dims, _, total) = try IDXArray.parseHeader(head, name: name, expectedDimensions: expectedDimensions)
+        // Deflate expands at most 1032:1, so a header announcing more than that from this file
+        // is refused before the body is allocated (a 100-byte file must not cost 2 GB).
+        let (ceiling, overflow) = fileBytes.count.multipliedReportingOverflow(by: Inflater.maxRatio)
+        if !overflow, total > ceiling {
+            throw DataError.unreadable(name, reason: "gzip: \(fileBytes.count) compressed bytes cannot hold the \(total)-byte body its IDX header announces (deflate expands at most \(Inflater.maxRatio):1)")
+        }
         try MemoryBudget.require(bytes: total, for: "\(name): its \(dims) array")
         let body = try z.read(total)
         if body.count < total { throw DataError.truncated(name, expected: total, got: body.count) }
@@ -189,6 +195,9 @@ final class Inflater {
     /// Bytes of input left after the end of the gzip stream.
     var trailingInput = 0
     static let step = 1 << 30
+    /// Deflate's largest expansion: one 258-byte match per 2 bits, i.e. 1032 output bytes per
+    /// input byte (zlib's technical details, "maximum compression factor").
+    static let maxRatio = 1032
 
     init(_ input: [UInt8], name: String) throws {
         self.input = input
