@@ -34,7 +34,7 @@ endif
 # One executable per paper figure: Sources/figN-<slug>/main.swift.
 FIGURES := $(sort $(notdir $(wildcard Sources/fig*)))
 
-.PHONY: all deps build data test verify figures bench plot-demo mutants clean help
+.PHONY: all deps build data test verify figures bench plot-demo mutants fuzz clean help
 
 all: build
 
@@ -48,6 +48,7 @@ help:
 	@echo "make plot-demo the plotting demonstration under figures/demo"
 	@echo "make bench     performance benchmarks (ntk-bench)"
 	@echo "make mutants   apply deliberate faults to a scratch copy and show which test catches each"
+	@echo "make fuzz      libFuzzer on the IDX/gzip, CSV and .npy readers (FUZZ_SECONDS per reader, default 120)"
 	@echo "make clean     remove build products"
 
 deps:
@@ -96,3 +97,9 @@ mutants: deps data
 
 clean:
 	rm -rf .build
+
+# libFuzzer (Swift's -sanitize=fuzzer,address) on the readers of untrusted files, from the seed
+# corpus in Fuzz/corpus; exits 1 on a crash. Not run by CI.
+fuzz: deps
+	@bash scripts/fuzz.sh
+
