@@ -47,6 +47,21 @@ public struct TwoLayerReLU: Sendable {
         return u
     }
 
+    /// The activation pattern 1{w_r·x_i ≥ 0} (the derivative's indicator), n×m as 0/1.
+    public func activationPattern(_ x: Matrix) -> Matrix {
+        var z = Matrix.product(x, weights, transB: .transpose)
+        for i in 0..<z.storage.count { z.storage[i] = z.storage[i] >= 0 ? 1 : 0 }
+        return z
+    }
+
+    /// The network's own Gram matrix H(W)_ij = (x_i·x_j)/m · Σ_r 1{w_r·x_i ≥ 0}·1{w_r·x_j ≥ 0}
+    /// (Arora et al. 2019, eq. 4; a_r² = 1), whose expectation at initialisation is H∞.
+    public func gram(_ x: Matrix) -> Matrix {
+        var h = Matrix.gram(activationPattern(x), alpha: 1 / Double(width))
+        h.multiplyElementwise(by: Matrix.gram(x))
+        return h
+    }
+
     /// Gradient descent on Φ = ½‖y − u‖² for `steps` steps with learning rate η.
     ///
     /// Each step is two gemms (Z = X·Wᵀ and W ← W − η·Dᵀ·X with D_ir = (u_i − y_i)·a_r·1{Z_ir ≥ 0}/√m).
