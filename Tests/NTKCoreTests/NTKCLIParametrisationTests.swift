@@ -1,0 +1,54 @@
+import Foundation
+import XCTest
+@testable import NTKCore
+
+extension NTKCLITests {
+    func writeNPY(_ name: String, _ m: Matrix, dtype: NPYDType = .float64) throws -> String {
+        let path = tmp.appendingPathComponent(name).path
+        try NPY.encode(m, dtype: dtype).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// --w-std/--b-std (and --beta as a synonym) with .npy inputs (float64 and float32) and a
+    /// .npy output, against the library.
+    func testKernelWeightBiasStdAndNPYInputs() throws {
+        var rng = SeededGenerator(seed: 4)
+        let x = Gaussian.matrix(rows: 6, columns: 3, using: &rng)
+        let x64 = try writeNPY("x64.npy", x)
+        let x32 = try writeNPY("x32.npy", x, dtype: .float32)
+        let out = tmp.appendingPathComponent("k.npy").path
+        let r = try run(["kernel", "--kind", "nngp", "--depth", "3", "--w-std", "1.3", "--b-std", "0.2",
+                         "--x1", x64, "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let expected = AnalyticKernel(depth: 3, weightStd: 1.3, biasStd: 0.2)(x).nngp
+        XCTAssertEqual(try NPY.readMatrix(out).storage, expected.storage)
+        // float32 inputs are widened exactly; the kernel is that of the rounded inputs.
+        let rounded = Matrix(rows: 6, columns: 3, storage: x.storage.map { Double(Float($0)) })
+        let r32 = try run(["kernel", "--depth", "3", "--w-std", "1.3", "--beta", "0.2", "--x1", x32, "--out", out])
+        XCTAssertEqual(r32.status, 0, r32.stderr)
+        XCTAssertEqual(try NPY.readMatrix(out).storage, AnalyticKernel(depth: 3, weightStd: 1.3, biasStd: 0.2)(rounded).ntk.storage)
+        // --beta is --b-std.
+        let a = try run(["kernel", "--depth", "2", "--beta", "0.4", "--x1", x64])
+        let b = try run(["kernel", "--depth", "2", "--b-std", "0.4", "--w-std", "1", "--x1", x64])
+        XCTAssertEqual(a.stdout, b.stdout)
+        // Empirical NTK with σ_w from a .npy input.
+        let e = try run(["empirical", "--depth", "2", "--width", "20", "--seed", "3", "--w-std", "0.8", "--b-std", "0.5",
+                         "--x1", x64, "--out", out])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        let net = MLP(inputDimension: 3, width: 20, depth: 2, outputs: 1, beta: 0.5, weightStd: 0.8, seed: 3)
+        XCTAssertEqual(try NPY.readMatrix(out).storage, net.empiricalNTK(x).storage)
+        // A Fortran-order .npy input: one line, exit 2.
+        var bytes = [UInt8](NPY.encode(x))
+        let header = String(decoding: bytes[0..<128], as: UTF8.self)
+        if let range = header.range(of: "'fortran_order': False") {
+            let off = header.utf8.distance(from: header.startIndex, to: range.lowerBound)
+            let repl = Array("'fortran_order': True ".utf8)
+            for k in 0..<repl.count { bytes[off + k] = repl[k] }
+        }
+        let fpath = tmp.appendingPathComponent("f.npy").path
+        try Data(bytes).write(to: URL(fileURLWithPath: fpath))
+        let f = try run(["kernel", "--depth", "2", "--x1", fpath])
+        XCTAssertEqual(f.status, 2)
+        XCTAssertEqual(f.stderr.split(separator: "\n").count, 1, f.stderr)
+    }
+}
