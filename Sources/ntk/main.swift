@@ -31,7 +31,7 @@ struct NTKTool: ParsableCommand {
             On bad input, a size that does not fit in memory or a non-finite result the tool prints \
             one line on stderr and exits with status 2.
             """,
-        subcommands: [KernelCommand.self, EmpiricalCommand.self])
+        subcommands: [KernelCommand.self, EmpiricalCommand.self, PredictCommand.self])
 }
 
 /// Options shared by both subcommands.

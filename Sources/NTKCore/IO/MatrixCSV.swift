@@ -125,6 +125,13 @@ public enum MatrixFileFormat: String, Sendable {
 /// into devices/FIFOs) or to standard output, streaming in row blocks.
 public enum MatrixFile {
     public static func write(_ m: Matrix, to path: String, format: MatrixFileFormat? = nil) throws {
+        try stage(m, to: path, format: format).publish()
+    }
+
+    /// Writes the matrix to the temporary of `path` and flushes it to disk without publishing:
+    /// several outputs staged first and published one after another are replaced together
+    /// (a failure while staging leaves every destination untouched).
+    public static func stage(_ m: Matrix, to path: String, format: MatrixFileFormat? = nil) throws -> AtomicFile.Output {
         let out = try AtomicFile.Output(path: path)
         switch format ?? .forPath(path) {
         case .csv:
@@ -141,7 +148,8 @@ public enum MatrixFile {
                 i += n
             }
         }
-        try out.commit()
+        try out.prepare()
+        return out
     }
 
     /// CSV to standard output in row blocks.
