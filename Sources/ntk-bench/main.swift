@@ -22,12 +22,16 @@ struct Bench: ParsableCommand {
     @Flag(help: "Skip the dgemm roofline.")
     var skipGemm = false
 
+    @Option(help: "Order N of the RFP vs dense Cholesky comparison.")
+    var rfpSize: Int = 4000
+
     @Flag(help: "Analytic kernel at N = 1000 only (a quick smoke run).")
     var quick = false
 
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
         guard gemmSize >= 1 else { throw ValidationError("--gemm-size must be at least 1") }
+        guard rfpSize >= 1 else { throw ValidationError("--rfp-size must be at least 1") }
     }
 
     func run() throws {
@@ -100,6 +104,30 @@ struct Bench: ParsableCommand {
                 _ = try KernelRegression(kTrainTrain: ktt, yTrain: y).predict(kTestTrain: kst)
             }
             row("t=∞ prediction N=5000 train, 1000 test", t, target(1.0))
+        }
+        // Half-memory exact solve: Cholesky + solve of the same N×N NTK (10 right-hand sides) in
+        // RFP format (dpftrf/dpftrs, N(N+1)/2 doubles) against dense dpotrf/dpotrs (N² doubles
+        // plus the factor's copy). Packing is not timed; each run factorises a fresh copy.
+        do {
+            let n = rfpSize
+            let x = Gaussian.matrix(rows: n, columns: 784, using: &rng)
+            let k = kernel(x).ntk
+            let y = Gaussian.matrix(rows: n, columns: 10, using: &rng)
+            let packed = RFPMatrix(k)
+            let td = try Timing.median(repeats: repeats) { _ = try Cholesky(k).solve(y) }
+            let tp = try Timing.median(repeats: repeats) { _ = try RFPCholesky(packed).solve(y) }
+            let flops = Double(n) * Double(n) * Double(n) / 3
+            row("Cholesky+solve N=\(n) dense dpotrf", td,
+                String(format: "%.1f GFLOP/s, matrix %@", flops / td / 1e9, MemoryBudget.describe(8 * Double(n) * Double(n))))
+            row("Cholesky+solve N=\(n) RFP dpftrf", tp,
+                String(format: "%.1f GFLOP/s, matrix %@", flops / tp / 1e9, MemoryBudget.describe(Double(RFPMatrix.bytes(order: n)!))))
+            // End to end: `ntk predict`'s t = ∞ path (tiled build into RFP, factor, 1000 test rows).
+            let xt = Gaussian.matrix(rows: 1000, columns: 784, using: &rng)
+            let predictor = KernelPredictor(kernel: kernel)
+            let te = try Timing.median(repeats: repeats) {
+                _ = try predictor.predict(xTrain: x, yTrain: y, xTest: xt, covariance: false)
+            }
+            row("ntk predict t=∞ N=\(n) train, 1000 test", te, "kernel build + RFP Cholesky + row-block test kernels")
         }
     }
 

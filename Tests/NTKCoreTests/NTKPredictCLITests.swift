@@ -105,6 +105,16 @@ extension NTKCLITests {
             XCTAssertEqual(try String(contentsOfFile: mean, encoding: .utf8), "previous mean\n", "\(what): MEAN touched")
             XCTAssertEqual(try String(contentsOfFile: cov, encoding: .utf8), "previous cov\n", "\(what): COV touched")
         }
+        // A train set whose packed kernel cannot fit (N = 200 000: 160 GB) is refused before any
+        // allocation, with the memory needed.
+        let big = String(repeating: "0.5\n", count: 200_000)
+        let bx = try write("bigx.csv", big), by = try write("bigy.csv", big), bt = try write("bigt.csv", "0.5\n")
+        try "previous mean\n".write(toFile: mean, atomically: true, encoding: .utf8)
+        let huge = try run(["predict", "--x-train", bx, "--y-train", by, "--x-test", bt, "--out", mean])
+        XCTAssertEqual(huge.status, 2, huge.stderr)
+        XCTAssertEqual(huge.stderr.split(separator: "\n").count, 1, huge.stderr)
+        XCTAssertTrue(huge.stderr.contains("160 GB"), huge.stderr)
+        XCTAssertEqual(try String(contentsOfFile: mean, encoding: .utf8), "previous mean\n")
         // The singular kernel works with a ridge, and with --jitter auto (which is reported).
         let ok = try run(base + ["--x-train", xp, "--diag-reg", "1e-8", "--out", mean, "--quiet"] + singular)
         XCTAssertEqual(ok.status, 0, ok.stderr)

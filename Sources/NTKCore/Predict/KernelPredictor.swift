@@ -96,8 +96,8 @@ public struct KernelPredictor: Sendable {
         } else {
             // Both dense train kernels, the regularised copy, eigenvectors and dsyevd's 2N² workspace.
             let dense = p(8, 6, n, n)
-            let test = p(16, m, n)
-            let extra = covariance ? s(p(24, m, m), p(16, m, n)) : 0
+            let test = p(16, b, n)
+            let extra = covariance ? s(p(24, m, m), p(24, m, n)) : 0
             return s(dense, test, extra, p(8, n, o), p(8, m, o))
         }
     }
