@@ -149,7 +149,10 @@ public struct KernelPredictor: Sendable {
         built = (nil, nil)        // one reference per buffer, so the factorisation does not copy
         let ridge = self.ridge(forDiagonal: first!.diagonal)
         let tileSize = tile, kern = kernel, mode = self.mode
-        progress?("cholesky", 0)
+        let n = x.rows
+        let cholPhase = String(format: "Cholesky of the packed %d×%d kernel (%.2g flops, ≈ %.0f s at 100 GFLOP/s)",
+                               n, n, Double(n) * Double(n) * Double(n) / 3, Double(n) * Double(n) * Double(n) / 3e11)
+        progress?(cholPhase, 0)
         let chol = try RFPCholesky.factorize(schedule: jitter) {
             var a = RFPMatrix(order: 0)
             if first != nil {
@@ -162,7 +165,7 @@ public struct KernelPredictor: Sendable {
             if ridge != 0 { a.addToDiagonal(ridge) }
             return a
         }
-        progress?("cholesky", 1)
+        progress?(cholPhase, 1)
         let alpha = try chol.solve(y)
         // Test predictions in row blocks; the test–train blocks are kept only for the covariance.
         let m = xt.rows
