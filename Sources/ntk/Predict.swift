@@ -211,9 +211,8 @@ struct PredictCommand: ParsableCommand {
             for s in staged { try s.publish() }
         } catch { throw InputError("\(error)") }
         if !quiet {
-            printErr(String(format: "ntk predict: %d train, %d test, %d outputs, %@, ridge %g, jitter %g: %.2f s, peak memory %@",
-                            x.rows, xt.rows, y.columns, r.method, r.ridge, r.jitter, r.seconds,
-                            MemoryBudget.describe(Double(r.peakBytes))))
+            printErr("ntk predict: \(x.rows) train, \(xt.rows) test, \(y.columns) outputs, \(r.method), ridge \(r.ridge), jitter \(r.jitter): "
+                     + String(format: "%.2f s, peak memory ", r.seconds) + MemoryBudget.describe(Double(r.peakBytes)))
         }
     }
 }

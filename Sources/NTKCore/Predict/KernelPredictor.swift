@@ -150,8 +150,9 @@ public struct KernelPredictor: Sendable {
         let ridge = self.ridge(forDiagonal: first!.diagonal)
         let tileSize = tile, kern = kernel, mode = self.mode
         let n = x.rows
-        let cholPhase = String(format: "Cholesky of the packed %d×%d kernel (%.2g flops, ≈ %.0f s at 100 GFLOP/s)",
-                               n, n, Double(n) * Double(n) * Double(n) / 3, Double(n) * Double(n) * Double(n) / 3e11)
+        let flops = Double(n) * Double(n) * Double(n) / 3
+        let cholPhase = "Cholesky of the packed \(n)×\(n) kernel"
+            + String(format: " (%.2g flops, ≈ %.0f s at 100 GFLOP/s)", flops, flops / 1e11)
         progress?(cholPhase, 0)
         let chol = try RFPCholesky.factorize(schedule: jitter) {
             var a = RFPMatrix(order: 0)
