@@ -115,11 +115,14 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "t = inf only: off (a non-positive-definite kernel is an error) or auto (raise a jitter until Cholesky succeeds).")
     var jitter: JitterOption = .off
 
-    @Option(help: "Mean predictions, M × O (CSV, or float64 .npy if the name ends in .npy).")
+    @Option(help: "Mean predictions, M × O (CSV, or .npy if the name ends in .npy).")
     var out: String
 
     @Option(name: .customLong("cov-out"), help: "Covariance, M × M (CSV or .npy).")
     var covOut: String?
+
+    @Option(name: .customLong("npy-dtype"), help: "Element type of .npy outputs: float64 or float32.")
+    var npyDtype: NPYOutputType = .float64
 
     @Option(help: "Write a JSON record (time, peak memory, ridge, jitter, method) here.")
     var report: String?
@@ -194,8 +197,8 @@ struct PredictCommand: ParsableCommand {
             printErr("ntk predict: Cholesky needed a jitter of \(r.jitter) on the diagonal (on top of the ridge \(r.ridge))")
         }
         do {
-            var staged = [try MatrixFile.stage(r.mean, to: out)]
-            if let covOut, let c = r.covariance { staged.append(try MatrixFile.stage(c, to: covOut)) }
+            var staged = [try MatrixFile.stage(r.mean, to: out, npyType: npyDtype.dtype)]
+            if let covOut, let c = r.covariance { staged.append(try MatrixFile.stage(c, to: covOut, npyType: npyDtype.dtype)) }
             if let report {
                 let o = try AtomicFile.Output(path: report)
                 let json = """

@@ -10,6 +10,12 @@ extension Activation: ExpressibleByArgument {}
 extension Parametrization: ExpressibleByArgument {}
 extension EmpiricalNTKMode: ExpressibleByArgument {}
 
+/// Element type of .npy outputs.
+enum NPYOutputType: String, ExpressibleByArgument, CaseIterable {
+    case float64, float32
+    var dtype: NPYDType { self == .float64 ? .float64 : .float32 }
+}
+
 enum KernelKind: String, ExpressibleByArgument, CaseIterable {
     case ntk, nngp
 }
@@ -22,7 +28,7 @@ struct NTKTool: ParsableCommand {
             Inputs are CSV files with one input per row and no header (LF or CRLF), or .npy files \
             (float64 or float32, C order) when the name ends in .npy. Kernels are \
             printed as CSV with full double precision (%.17g), to stdout or to --out (written \
-            atomically; a name ending in .npy gets a float64 .npy file; a device or FIFO is \
+            atomically; a name ending in .npy gets a .npy file, float64 unless --npy-dtype float32; a device or FIFO is \
             written in place, a symlink is followed to its target). \
             Depth L counts weight layers (L = 4 means 3 hidden layers); the network uses the NTK \
             parametrisation a(l+1) = w_std W(l) a(l)/sqrt(n_l) + b_std b(l), parameters iid N(0,1) \
@@ -58,8 +64,11 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "CSV or .npy file of inputs X2 (N2 rows × d columns); default X2 = X1.")
     var x2: String?
 
-    @Option(help: "Write the kernel here instead of stdout: CSV, or float64 .npy if the name ends in .npy.")
+    @Option(help: "Write the kernel here instead of stdout: CSV, or .npy if the name ends in .npy.")
     var out: String?
+
+    @Option(name: .customLong("npy-dtype"), help: "Element type of a .npy output: float64 or float32.")
+    var npyDtype: NPYOutputType = .float64
 
     func validated() throws -> (Matrix, Matrix?) {
         guard depth >= 1 else { throw InputError("--depth must be at least 1 (got \(depth))") }
@@ -89,7 +98,7 @@ struct CommonOptions: ParsableArguments {
             throw InputError("the kernel is not finite at row \(k / m.columns + 1) column \(k % m.columns + 1) (\(m.storage[k])) although \(inputs) are finite; the inputs are too large for this depth (scale them down)")
         }
         do {
-            if let out { try MatrixFile.write(m, to: out) } else { try MatrixFile.writeCSVToStandardOutput(m) }
+            if let out { try MatrixFile.write(m, to: out, npyType: npyDtype.dtype) } else { try MatrixFile.writeCSVToStandardOutput(m) }
         } catch { throw InputError("\(error)") }
     }
 

@@ -38,6 +38,13 @@ extension NTKCLITests {
         let r32 = try run(["kernel", "--depth", "3", "--w-std", "1.3", "--beta", "0.2", "--x1", x32, "--out", out])
         XCTAssertEqual(r32.status, 0, r32.stderr)
         XCTAssertEqual(try NPY.readMatrix(out).storage, AnalyticKernel(depth: 3, weightStd: 1.3, biasStd: 0.2)(rounded).ntk.storage)
+        // A float32 .npy output holds the kernel rounded to float.
+        let r32out = try run(["kernel", "--depth", "3", "--w-std", "1.3", "--b-std", "0.2", "--x1", x64, "--out", out,
+                              "--npy-dtype", "float32"])
+        XCTAssertEqual(r32out.status, 0, r32out.stderr)
+        let a32 = try NPY.read(out)
+        XCTAssertEqual(a32.dtype, .float32)
+        XCTAssertEqual(a32.values, AnalyticKernel(depth: 3, weightStd: 1.3, biasStd: 0.2)(x).ntk.storage.map { Double(Float($0)) })
         // --beta is --b-std.
         let a = try run(["kernel", "--depth", "2", "--beta", "0.4", "--x1", x64])
         let b = try run(["kernel", "--depth", "2", "--b-std", "0.4", "--w-std", "1", "--x1", x64])
