@@ -14,6 +14,10 @@ enum LossOption: String, ExpressibleByArgument, CaseIterable {
     case nt
 }
 
+enum SolverOption: String, ExpressibleByArgument, CaseIterable {
+    case packed, dense
+}
+
 enum JitterOption: String, ExpressibleByArgument, CaseIterable {
     case off, auto
 }
@@ -115,6 +119,9 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "t = inf only: off (a non-positive-definite kernel is an error) or auto (raise a jitter until Cholesky succeeds).")
     var jitter: JitterOption = .off
 
+    @Option(help: "t = inf only: packed (RFP Cholesky, N(N+1)/2 doubles) or dense (dpotrf, 3·N² doubles; the reference).")
+    var solver: SolverOption = .packed
+
     @Option(help: "Mean predictions, M × O (CSV, or .npy if the name ends in .npy).")
     var out: String
 
@@ -169,7 +176,7 @@ struct PredictCommand: ParsableCommand {
             kernel: AnalyticKernel(depth: depth, activation: activation, weightStd: wStd, biasStd: bStd),
             mode: kernel, time: t, learningRate: learningRate, loss: loss == .sum ? .sum : .mean,
             perOutput: loss == .nt, diagReg: diagReg, diagRegScale: diagRegAbsolute ? .absolute : .relative,
-            jitter: jitter == .auto ? JitterSchedule() : nil)
+            jitter: jitter == .auto ? JitterSchedule() : nil, packed: solver == .packed)
         let what = "ntk predict on \(x.rows) train and \(xt.rows) test inputs (\(t == .infinity ? "t = inf, packed Cholesky" : "finite t, dense eigendecomposition"))"
         do {
             try MemoryBudget.require(bytes: predictor.memoryEstimate(train: x.rows, test: xt.rows, outputs: y.columns,

@@ -100,6 +100,30 @@ final class KernelPredictorTests: XCTestCase {
         }
     }
 
+    /// `packed: false` (dense dpotrf, what `--solver dense` runs) gives the packed path's mean
+    /// and covariance to 1e−10, NTK and NNGP, with a ridge, and the same jitter on a singular kernel.
+    func testPackedEqualsDenseSolverWithCovariance() throws {
+        for n in [21, 22] {
+            let p = problem(n: n, m: 7, o: 2, seed: UInt64(100 + n))
+            for mode in PredictorKernel.allCases {
+                let a = try KernelPredictor(kernel: p.kernel, mode: mode, diagReg: 1e-3, blockRows: 3, tile: 5)
+                    .predict(xTrain: p.x, yTrain: p.y, xTest: p.xt, covariance: true)
+                let b = try KernelPredictor(kernel: p.kernel, mode: mode, diagReg: 1e-3, packed: false)
+                    .predict(xTrain: p.x, yTrain: p.y, xTest: p.xt, covariance: true)
+                XCTAssertEqual(b.method, "cholesky-dense")
+                assertCloseMatrices(a.mean, b.mean, relative: 1e-10, "\(mode) n=\(n) mean")
+                XCTAssertLessThan((a.covariance! - b.covariance!).frobeniusNorm / p.testTest.nngp.frobeniusNorm, 1e-10, "\(mode) cov")
+            }
+        }
+        let p = problem()
+        let lin = AnalyticKernel(depth: 2, activation: .identity)     // rank d + 1 < N: singular
+        let a = try KernelPredictor(kernel: lin, jitter: JitterSchedule()).predict(xTrain: p.x, yTrain: p.y, xTest: p.xt, covariance: false)
+        let b = try KernelPredictor(kernel: lin, jitter: JitterSchedule(), packed: false).predict(xTrain: p.x, yTrain: p.y, xTest: p.xt, covariance: false)
+        XCTAssertGreaterThan(a.jitter, 0)
+        XCTAssertEqual(a.jitter, b.jitter)
+        XCTAssertThrowsError(try KernelPredictor(kernel: lin, packed: false).predict(xTrain: p.x, yTrain: p.y, xTest: p.xt, covariance: false))
+    }
+
     /// t = ∞ is the limit of large finite t (eigendecomposition vs Cholesky).
     func testInfiniteTimeIsTheLimitOfLargeTime() throws {
         let p = problem()

@@ -45,11 +45,13 @@ public struct KernelPredictor: Sendable {
     /// Rows of the test set per block, and tile size of the packed build.
     public var blockRows: Int
     public var tile: Int
+    /// t = ∞: factorise in RFP format (true) or as a dense matrix (the reference path, 3·N² doubles).
+    public var packed: Bool
 
     public init(kernel: AnalyticKernel, mode: PredictorKernel = .ntk, time: Double = .infinity,
                 learningRate: Double = 1, loss: LossNormalization = .mean, perOutput: Bool = false,
                 diagReg: Double = 0, diagRegScale: DiagonalRegularizerScale = .relative,
-                jitter: JitterSchedule? = nil, blockRows: Int = 1024, tile: Int = 1024) {
+                jitter: JitterSchedule? = nil, blockRows: Int = 1024, tile: Int = 1024, packed: Bool = true) {
         self.kernel = kernel
         self.mode = mode
         self.time = time
@@ -61,6 +63,7 @@ public struct KernelPredictor: Sendable {
         self.jitter = jitter
         self.blockRows = blockRows
         self.tile = tile
+        self.packed = packed
     }
 
     /// What a prediction cost and which numbers it used.
@@ -85,6 +88,9 @@ public struct KernelPredictor: Sendable {
     public func memoryEstimate(train n: Int, test m: Int, outputs o: Int, covariance: Bool) -> Int? {
         let p = MemoryBudget.product, s = MemoryBudget.sum
         let b = Swift.min(blockRows, Swift.max(m, 1))
+        if time == .infinity && !packed {
+            return s(p(8, 3, n, n), p(16, b, n), covariance ? s(p(24, m, m), p(32, m, n)) : 0, p(16, n, o), p(8, m, o))
+        }
         if time == .infinity {
             let packed = RFPMatrix.bytes(order: n)
             let second = covariance && mode == .ntk ? packed : 0
@@ -140,31 +146,49 @@ public struct KernelPredictor: Sendable {
     func predictInfinite(_ x: Matrix, _ y: Matrix, _ xt: Matrix, _ covariance: Bool,
                          _ progress: Progress?) throws -> Result {
         let needKTrain = mode == .ntk && covariance
-        progress?("train kernel", 0)
-        var built = kernel.packedTrainKernels(x, nngp: mode == .nngp || needKTrain, ntk: mode == .ntk,
-                                              tile: tile) { progress?("train kernel", $0) }
-        // G is factorised; K = Σ(X, X) (unregularised) is kept only for the NTK covariance.
-        var first: RFPMatrix? = mode == .ntk ? built.ntk : built.nngp
-        let kTrain: RFPMatrix? = needKTrain ? built.nngp : nil
-        built = (nil, nil)        // one reference per buffer, so the factorisation does not copy
-        let ridge = self.ridge(forDiagonal: first!.diagonal)
-        let tileSize = tile, kern = kernel, mode = self.mode
         let n = x.rows
         let flops = Double(n) * Double(n) * Double(n) / 3
-        let cholPhase = "Cholesky of the packed \(n)×\(n) kernel"
+        let cholPhase = "Cholesky of the \(packed ? "packed" : "dense") \(n)×\(n) kernel"
             + String(format: " (%.2g flops, ≈ %.0f s at 100 GFLOP/s)", flops, flops / 1e11)
-        progress?(cholPhase, 0)
-        let chol = try RFPCholesky.factorize(schedule: jitter) {
-            var a = RFPMatrix(order: 0)
-            if first != nil {
-                swap(&a, &first!)
-                first = nil
-            } else {
-                let k = kern.packedTrainKernels(x, nngp: mode == .nngp, ntk: mode == .ntk, tile: tileSize)
-                a = (mode == .ntk ? k.ntk : k.nngp)!
+        let ridge: Double
+        let chol: (solve: (Matrix) throws -> Matrix, jitter: Double)
+        let multiplyK: ((Matrix) -> Matrix)?
+        if packed {
+            progress?("train kernel", 0)
+            var built = kernel.packedTrainKernels(x, nngp: mode == .nngp || needKTrain, ntk: mode == .ntk,
+                                                  tile: tile) { progress?("train kernel", $0) }
+            // G is factorised; K = Σ(X, X) (unregularised) is kept only for the NTK covariance.
+            var first: RFPMatrix? = mode == .ntk ? built.ntk : built.nngp
+            let kTrain: RFPMatrix? = needKTrain ? built.nngp : nil
+            built = (nil, nil)        // one reference per buffer, so the factorisation does not copy
+            ridge = self.ridge(forDiagonal: first!.diagonal)
+            let tileSize = tile, kern = kernel, mode = self.mode
+            progress?(cholPhase, 0)
+            let f = try RFPCholesky.factorize(schedule: jitter) {
+                var a = RFPMatrix(order: 0)
+                if first != nil {
+                    swap(&a, &first!)
+                    first = nil
+                } else {
+                    let k = kern.packedTrainKernels(x, nngp: mode == .nngp, ntk: mode == .ntk, tile: tileSize)
+                    a = (mode == .ntk ? k.ntk : k.nngp)!
+                }
+                if ridge != 0 { a.addToDiagonal(ridge) }
+                return a
             }
-            if ridge != 0 { a.addToDiagonal(ridge) }
-            return a
+            chol = (f.solve, f.jitter)
+            multiplyK = kTrain.map { k in { k.multiply($0) } }
+        } else {
+            // The dense reference path: both N×N kernels and a dense dpotrf copy (3·N² doubles).
+            progress?("train kernel", 0)
+            let kXX = kernel(x)
+            var g = pick(kXX)
+            ridge = self.ridge(forDiagonal: g.diagonal)
+            if ridge != 0 { g.addToDiagonal(ridge) }
+            progress?(cholPhase, 0)
+            let f = try KernelPredictor.denseCholesky(g, schedule: jitter)
+            chol = (f.factor.solve, f.jitter)
+            multiplyK = needKTrain ? { Matrix.product(kXX.nngp, $0) } : nil
         }
         progress?(cholPhase, 1)
         let alpha = try chol.solve(y)
@@ -198,7 +222,7 @@ public struct KernelPredictor: Sendable {
                 Matrix.gemm(gTD, z, alpha: -1, beta: 1, into: &c)   // Σ** − Σ*X Σ⁻¹ ΣX*
                 cov = c
             case .ntk:
-                let kz = kTrain!.multiply(z)                    // Σ(X,X) Z
+                let kz = multiplyK!(z)                          // Σ(X,X) Z
                 var c = kTT
                 Matrix.gemm(z, kz, transA: .transpose, beta: 1, into: &c)        // + Zᵀ Σ Z
                 let cross = Matrix.product(kTD, z)                                // Σ*X Θ⁻¹ ΘX* = (Zᵀ ΣX*)ᵀ
@@ -206,8 +230,35 @@ public struct KernelPredictor: Sendable {
                 cov = c
             }
         }
-        return Result(mean: mean, covariance: cov, ridge: ridge, jitter: chol.jitter, method: "cholesky-rfp",
-                      seconds: 0, peakBytes: 0)
+        return Result(mean: mean, covariance: cov, ridge: ridge, jitter: chol.jitter,
+                      method: packed ? "cholesky-rfp" : "cholesky-dense", seconds: 0, peakBytes: 0)
+    }
+
+    /// dpotrf of a dense matrix with the same jitter schedule and singularity rule as the packed
+    /// path (pivot² ≤ N·ε·max diagonal counts as a failure).
+    static func denseCholesky(_ g: Matrix, schedule: JitterSchedule?) throws -> (factor: Cholesky, jitter: Double) {
+        let n = g.rows
+        let diag = g.diagonal
+        let meanDiagonal = n == 0 ? 0 : diag.reduce(0, +) / Double(n)
+        let maxDiagonal = diag.max() ?? 0
+        var lastMinor = 0
+        let steps = [0.0] + (schedule?.relativeSteps ?? []).map { $0 * meanDiagonal }
+        for j in steps {
+            var a = g
+            if j != 0 { a.addToDiagonal(j) }
+            do {
+                let f = try Cholesky(a)
+                let threshold = Double(n) * Double.ulpOfOne * (maxDiagonal + j)
+                if let i = (0..<n).first(where: { f.factor[$0 * n + $0] * f.factor[$0 * n + $0] <= threshold }) {
+                    lastMinor = i + 1
+                    continue
+                }
+                return (f, j)
+            } catch LinearAlgebraError.notPositiveDefinite(let minor) {
+                lastMinor = minor
+            }
+        }
+        throw RFPError.notPositiveDefinite(order: n, leadingMinor: lastMinor, lastJitter: steps.last ?? 0)
     }
 
     // MARK: finite t: eigendecomposition (GradientFlow).
