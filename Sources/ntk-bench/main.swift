@@ -124,6 +124,10 @@ struct Bench: ParsableCommand {
         let k = kernel(x).ntk
         let y = Gaussian.matrix(rows: n, columns: 10, using: &rng)
         let packed = RFPMatrix(k)
+        let tk = Timing.median(repeats: repeats) { _ = kernel(x) }
+        let tt = Timing.median(repeats: repeats) { _ = kernel.packedTrainKernels(x, nngp: false, ntk: true) }
+        row("train kernel N=\(n) dense (Σ and Θ)", tk, "two N×N matrices")
+        row("train kernel N=\(n) tiled into RFP (Θ)", tt, "1024×1024 tiles")
         let td = try Timing.median(repeats: repeats) { _ = try Cholesky(k).solve(y) }
         let tp = try Timing.median(repeats: repeats) { _ = try RFPCholesky(packed).solve(y) }
         let flops = Double(n) * Double(n) * Double(n) / 3

@@ -35,13 +35,13 @@ final class ProgressReporter {
     func report(_ p: String, _ fraction: Double) {
         guard !quiet else { return }
         let now = Date()
-        // Short runs print nothing: the first line comes after two seconds.
-        guard now.timeIntervalSince(start) >= 2 else { return }
         if p != phase {
             phase = p
             phaseStart = now
             last = .distantPast
         }
+        // Short runs print nothing: the first line comes after two seconds.
+        guard now.timeIntervalSince(start) >= 2 else { return }
         guard now.timeIntervalSince(last) >= 2 || fraction >= 1 && last == .distantPast else { return }
         last = now
         let elapsed = now.timeIntervalSince(phaseStart)

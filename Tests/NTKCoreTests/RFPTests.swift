@@ -16,16 +16,17 @@ final class RFPTests: XCTestCase {
     /// Built tile by tile (tiles of 3, so tiles straddle the RFP halves) = the dense kernel.
     func testTiledBuildEqualsDenseKernel() {
         var rng = SeededGenerator(seed: 8)
-        for n in [7, 8] {
+        // (7, 8) with tiles of 3; (149, 150) with tiles of 100, which cross setBlock's 64×64 sub-blocks.
+        for (n, tile) in [(7, 3), (8, 3), (149, 100), (150, 100)] {
             let x = Gaussian.matrix(rows: n, columns: 3, using: &rng)
             let k = AnalyticKernel(depth: 3, weightStd: 1.2, biasStd: 0.3)
             let dense = k(x)
-            let packed = k.packedTrainKernels(x, nngp: true, ntk: true, tile: 3)
+            let packed = k.packedTrainKernels(x, nngp: true, ntk: true, tile: tile)
             assertCloseMatrices(packed.ntk!.dense(), dense.ntk, relative: 1e-14, "ntk n=\(n)")
             assertCloseMatrices(packed.nngp!.dense(), dense.nngp, relative: 1e-14, "nngp n=\(n)")
             XCTAssertEqual(packed.ntk!.diagonal, dense.ntk.diagonal, "exact diagonals")
             let b = Gaussian.matrix(rows: n, columns: 4, using: &rng)
-            assertCloseMatrices(packed.nngp!.multiply(b, tile: 3), Matrix.product(dense.nngp, b), relative: 1e-14, "multiply")
+            assertCloseMatrices(packed.nngp!.multiply(b, tile: tile), Matrix.product(dense.nngp, b), relative: 1e-14, "multiply")
         }
     }
 

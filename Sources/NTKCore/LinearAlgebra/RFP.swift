@@ -75,17 +75,47 @@ public struct RFPMatrix: Sendable {
     /// below the diagonal (a block above the diagonal writes nothing).
     public mutating func setBlock(rowStart r0: Int, columnStart c0: Int, _ b: Matrix) {
         precondition(r0 >= 0 && c0 >= 0 && r0 + b.rows <= order && c0 + b.columns <= order, "block outside the matrix")
-        let n = order, cols = b.columns
+        let n = order, cols = b.columns, rows = b.rows
+        // Columns j < split are stored contiguously in i (column-major), the others contiguously
+        // in j; copy 64×64 sub-blocks in the destination's order so that writes into the big
+        // array are sequential (row-order writes to the left part would stride by N and miss
+        // the TLB on every element).
+        let split = n & 1 == 1 ? (n + 1) / 2 : n / 2
+        let sb = 64
         storage.withUnsafeMutableBufferPointer { ps in
             b.storage.withUnsafeBufferPointer { pb in
-                for bi in 0..<b.rows {
-                    let i = r0 + bi
-                    let jEnd = Swift.min(c0 + cols, i + 1)
-                    var j = c0
-                    while j < jEnd {
-                        ps[RFPMatrix.index(i, j, order: n)] = pb[bi * cols + (j - c0)]
-                        j += 1
+                var bi0 = 0
+                while bi0 < rows {
+                    let bi1 = Swift.min(rows, bi0 + sb)
+                    var bj0 = 0
+                    while bj0 < cols {
+                        let bj1 = Swift.min(cols, bj0 + sb)
+                        for bj in bj0..<bj1 {
+                            let j = c0 + bj
+                            if j >= split { break }
+                            // Column j, rows i ≥ j, contiguous in i.
+                            let iStart = Swift.max(bi0, j - r0)
+                            if iStart >= bi1 { continue }
+                            var d = RFPMatrix.index(r0 + iStart, j, order: n)
+                            for bi in iStart..<bi1 {
+                                ps[d] = pb[bi * cols + bj]
+                                d += 1
+                            }
+                        }
+                        for bi in bi0..<bi1 {
+                            let i = r0 + bi
+                            let jLo = Swift.max(c0 + bj0, split), jHi = Swift.min(c0 + bj1, i + 1)
+                            if jLo >= jHi { continue }
+                            // Row i, columns split ≤ j ≤ i, contiguous in j.
+                            var d = RFPMatrix.index(i, jLo, order: n)
+                            for j in jLo..<jHi {
+                                ps[d] = pb[bi * cols + (j - c0)]
+                                d += 1
+                            }
+                        }
+                        bj0 = bj1
                     }
+                    bi0 = bi1
                 }
             }
         }
