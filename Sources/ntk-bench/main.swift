@@ -22,12 +22,19 @@ struct Bench: ParsableCommand {
     @Flag(help: "Skip the dgemm roofline.")
     var skipGemm = false
 
+    @Option(help: "Order N of the RFP vs dense Cholesky comparison.")
+    var rfpSize: Int = 4000
+
+    @Flag(help: "Only the RFP vs dense Cholesky rows (at --rfp-size).")
+    var rfpOnly = false
+
     @Flag(help: "Analytic kernel at N = 1000 only (a quick smoke run).")
     var quick = false
 
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
         guard gemmSize >= 1 else { throw ValidationError("--gemm-size must be at least 1") }
+        guard rfpSize >= 1 else { throw ValidationError("--rfp-size must be at least 1") }
     }
 
     func run() throws {
@@ -37,6 +44,11 @@ struct Bench: ParsableCommand {
         var rng = SeededGenerator(seed: 1)
         func row(_ name: String, _ seconds: Double, _ note: String) {
             print(name.padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: " %11.4f  ", seconds) + note)
+        }
+        let kernel = AnalyticKernel(depth: 4, activation: .relu, beta: 0.1)
+        if rfpOnly {
+            try rfpRows(kernel, &rng, row)
+            return
         }
         if !skipGemm {
             let n = gemmSize
@@ -49,7 +61,6 @@ struct Bench: ParsableCommand {
         }
         // Analytic NTK, L = 4, ReLU, β = 0.1, N×784 Gaussian inputs (targets: N=5000 ≤ 0.7 s,
         // N=10000 ≤ 2.5 s; neural-tangents 0.6.5: 1.86 s and 7.7 s).
-        let kernel = AnalyticKernel(depth: 4, activation: .relu, beta: 0.1)
         for n in analyticSizes {
             let x = Gaussian.matrix(rows: n, columns: 784, using: &rng)
             let t = Timing.median(repeats: repeats) { _ = kernel(x) }
@@ -101,6 +112,36 @@ struct Bench: ParsableCommand {
             }
             row("t=∞ prediction N=5000 train, 1000 test", t, target(1.0))
         }
+        try rfpRows(kernel, &rng, row)
+    }
+
+    func rfpRows(_ kernel: AnalyticKernel, _ rng: inout SeededGenerator, _ row: (String, Double, String) -> Void) throws {
+        // Half-memory exact solve: Cholesky + solve of the same N×N NTK (10 right-hand sides) in
+        // RFP format (dpftrf/dpftrs, N(N+1)/2 doubles) against dense dpotrf/dpotrs (N² doubles
+        // plus the factor's copy). Packing is not timed; each run factorises a fresh copy.
+        let n = rfpSize
+        let x = Gaussian.matrix(rows: n, columns: 784, using: &rng)
+        let k = kernel(x).ntk
+        let y = Gaussian.matrix(rows: n, columns: 10, using: &rng)
+        let packed = RFPMatrix(k)
+        let tk = Timing.median(repeats: repeats) { _ = kernel(x) }
+        let tt = Timing.median(repeats: repeats) { _ = kernel.packedTrainKernels(x, nngp: false, ntk: true) }
+        row("train kernel N=\(n) dense (Σ and Θ)", tk, "two N×N matrices")
+        row("train kernel N=\(n) tiled into RFP (Θ)", tt, "1024×1024 tiles")
+        let td = try Timing.median(repeats: repeats) { _ = try Cholesky(k).solve(y) }
+        let tp = try Timing.median(repeats: repeats) { _ = try RFPCholesky(packed).solve(y) }
+        let flops = Double(n) * Double(n) * Double(n) / 3
+        row("Cholesky+solve N=\(n) dense dpotrf", td,
+            String(format: "%.1f GFLOP/s, matrix %@", flops / td / 1e9, MemoryBudget.describe(8 * Double(n) * Double(n))))
+        row("Cholesky+solve N=\(n) RFP dpftrf", tp,
+            String(format: "%.1f GFLOP/s, matrix %@", flops / tp / 1e9, MemoryBudget.describe(Double(RFPMatrix.bytes(order: n)!))))
+        // End to end: `ntk predict`'s t = ∞ path (tiled build into RFP, factor, 1000 test rows).
+        let xt = Gaussian.matrix(rows: 1000, columns: 784, using: &rng)
+        let predictor = KernelPredictor(kernel: kernel)
+        let te = try Timing.median(repeats: repeats) {
+            _ = try predictor.predict(xTrain: x, yTrain: y, xTest: xt, covariance: false)
+        }
+        row("ntk predict t=∞ N=\(n) train, 1000 test", te, "kernel build + RFP Cholesky + row-block test kernels")
     }
 
     var analyticSizes: [Int] { quick ? [1000] : [1000, 5000, 10000] }

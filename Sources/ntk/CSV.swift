@@ -10,9 +10,21 @@ struct InputError: Error, CustomStringConvertible {
 
 /// Plain numeric CSV (the parser is `NTKCore.MatrixCSV`, shared with the fuzz harness).
 enum CSV {
-    /// Reads a numeric matrix, naming the file, line and column of any problem.
+    /// Reads a numeric matrix, naming the file, line and column of any problem: a `.npy` file
+    /// (float64 or float32, C order; 2-D, or 1-D read as a column) when the name ends in .npy,
+    /// CSV otherwise. Non-finite values are rejected in both.
     static func readMatrix(_ path: String) throws -> Matrix {
-        do { return try MatrixCSV.read(path) } catch { throw InputError("\(error)") }
+        do {
+            if MatrixFileFormat.forPath(path) == .npy {
+                var st = stat()
+                if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG {
+                    // float32 data is widened to float64: at most twice the file size.
+                    try MemoryBudget.require(bytes: Int(st.st_size) * 2, for: "reading \(path) (\(Int(st.st_size)) bytes)")
+                }
+                return try NPY.readMatrix(path)
+            }
+            return try MatrixCSV.read(path)
+        } catch { throw InputError("\(error)") }
     }
 
     /// The matrix as CSV with full double precision (%.17g round-trips every Double).

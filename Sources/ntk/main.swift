@@ -10,6 +10,12 @@ extension Activation: ExpressibleByArgument {}
 extension Parametrization: ExpressibleByArgument {}
 extension EmpiricalNTKMode: ExpressibleByArgument {}
 
+/// Element type of .npy outputs.
+enum NPYOutputType: String, ExpressibleByArgument, CaseIterable {
+    case float64, float32
+    var dtype: NPYDType { self == .float64 ? .float64 : .float32 }
+}
+
 enum KernelKind: String, ExpressibleByArgument, CaseIterable {
     case ntk, nngp
 }
@@ -19,16 +25,19 @@ struct NTKTool: ParsableCommand {
         commandName: "ntk",
         abstract: "Neural tangent kernels (Jacot, Gabriel & Hongler 2018) of fully connected networks.",
         discussion: """
-            Inputs are CSV files with one input per row and no header (LF or CRLF). Kernels are \
+            Inputs are CSV files with one input per row and no header (LF or CRLF), or .npy files \
+            (float64 or float32, C order) when the name ends in .npy. Kernels are \
             printed as CSV with full double precision (%.17g), to stdout or to --out (written \
-            atomically; a name ending in .npy gets a float64 .npy file; a device or FIFO is \
+            atomically; a name ending in .npy gets a .npy file, float64 unless --npy-dtype float32; a device or FIFO is \
             written in place, a symlink is followed to its target). \
             Depth L counts weight layers (L = 4 means 3 hidden layers); the network uses the NTK \
-            parametrisation a(l+1) = W(l) a(l)/sqrt(n_l) + beta b(l), parameters iid N(0,1).
+            parametrisation a(l+1) = w_std W(l) a(l)/sqrt(n_l) + b_std b(l), parameters iid N(0,1) \
+            (neural-tangents' W_std, b_std with parameterization='ntk'; the paper's beta is b_std \
+            with w_std = 1).
             On bad input, a size that does not fit in memory or a non-finite result the tool prints \
             one line on stderr and exits with status 2.
             """,
-        subcommands: [KernelCommand.self, EmpiricalCommand.self])
+        subcommands: [KernelCommand.self, EmpiricalCommand.self, PredictCommand.self])
 }
 
 /// Options shared by both subcommands.
@@ -36,8 +45,12 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Number of weight layers L (≥ 1).")
     var depth: Int
 
-    @Option(help: "Bias scale β.")
-    var beta: Double = 0.1
+    @Option(name: [.customLong("b-std"), .customLong("beta")],
+            help: "Bias scale σ_b = β (neural-tangents' b_std; --beta is a synonym).")
+    var bStd: Double = 0.1
+
+    @Option(name: .customLong("w-std"), help: "Weight scale σ_w (neural-tangents' W_std; 1 in the paper).")
+    var wStd: Double = 1
 
     @Option(help: "Hidden nonlinearity: relu, erf or identity.")
     var activation: Activation = .relu
@@ -45,18 +58,22 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "paper (W·α/√n) or authors-code (W·α·√(1−β²)/√n).")
     var parametrization: Parametrization = .paper
 
-    @Option(help: "CSV file of inputs X1 (N1 rows × d columns).")
+    @Option(help: "CSV or .npy file of inputs X1 (N1 rows × d columns).")
     var x1: String
 
-    @Option(help: "CSV file of inputs X2 (N2 rows × d columns); default X2 = X1.")
+    @Option(help: "CSV or .npy file of inputs X2 (N2 rows × d columns); default X2 = X1.")
     var x2: String?
 
-    @Option(help: "Write the kernel here instead of stdout: CSV, or float64 .npy if the name ends in .npy.")
+    @Option(help: "Write the kernel here instead of stdout: CSV, or .npy if the name ends in .npy.")
     var out: String?
+
+    @Option(name: .customLong("npy-dtype"), help: "Element type of a .npy output: float64 or float32.")
+    var npyDtype: NPYOutputType = .float64
 
     func validated() throws -> (Matrix, Matrix?) {
         guard depth >= 1 else { throw InputError("--depth must be at least 1 (got \(depth))") }
-        guard beta.isFinite else { throw InputError("--beta must be a finite number") }
+        guard bStd.isFinite else { throw InputError("--b-std (--beta) must be a finite number") }
+        guard wStd.isFinite else { throw InputError("--w-std must be a finite number") }
         // The destination is checked before any work, not after the computation.
         if let out {
             do { try AtomicFile.checkWritable(out) } catch { throw InputError("\(error)") }
@@ -81,7 +98,7 @@ struct CommonOptions: ParsableArguments {
             throw InputError("the kernel is not finite at row \(k / m.columns + 1) column \(k % m.columns + 1) (\(m.storage[k])) although \(inputs) are finite; the inputs are too large for this depth (scale them down)")
         }
         do {
-            if let out { try MatrixFile.write(m, to: out) } else { try MatrixFile.writeCSVToStandardOutput(m) }
+            if let out { try MatrixFile.write(m, to: out, npyType: npyDtype.dtype) } else { try MatrixFile.writeCSVToStandardOutput(m) }
         } catch { throw InputError("\(error)") }
     }
 
@@ -92,7 +109,7 @@ struct KernelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernel",
         abstract: "Analytic infinite-width kernel: NTK Θ(L) or NNGP Σ(L) (Jacot et al. 2018, Prop. 1, Thm 1).",
-        discussion: "Example: ntk kernel --kind ntk --activation relu --depth 4 --beta 0.1 --x1 x.csv")
+        discussion: "Example: ntk kernel --kind ntk --activation relu --depth 4 --w-std 1 --b-std 0.1 --x1 x.npy --out k.npy")
 
     @Option(help: "ntk (Θ∞) or nngp (Σ).")
     var kind: KernelKind = .ntk
@@ -101,8 +118,8 @@ struct KernelCommand: ParsableCommand {
 
     func run() throws {
         let (a, b) = try common.validated()
-        let kernel = AnalyticKernel(depth: common.depth, activation: common.activation, beta: common.beta,
-                                    parametrization: common.parametrization)
+        let kernel = AnalyticKernel(depth: common.depth, activation: common.activation, weightStd: common.wStd,
+                                    biasStd: common.bStd, parametrization: common.parametrization)
         try common.requireMemory(kernel.memoryEstimate(n1: a.rows, n2: b?.rows ?? a.rows),
                                  "the \(a.rows)×\(b?.rows ?? a.rows) kernel at depth \(common.depth)")
         let k = kernel(a, b)
@@ -143,8 +160,8 @@ struct EmpiricalCommand: ParsableCommand {
                                            n1: a.rows, n2: b?.rows ?? 0, mode: mode),
             "a width-\(width) depth-\(common.depth) network with \(outputs) output(s) and its \(mode.rawValue) NTK on \(a.rows)×\(b?.rows ?? a.rows) inputs")
         let net = MLP(inputDimension: a.columns, width: width, depth: common.depth, outputs: outputs,
-                      activation: common.activation, beta: common.beta,
-                      parametrization: common.parametrization, seed: seed)
+                      activation: common.activation, beta: common.bStd,
+                      parametrization: common.parametrization, weightStd: common.wStd, seed: seed)
         try common.emit(net.empiricalNTK(a, b, mode: mode), inputs: common.inputNames)
     }
 }

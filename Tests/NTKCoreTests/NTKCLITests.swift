@@ -123,7 +123,7 @@ final class NTKCLITests: XCTestCase {
     }
 
     func testHelpExitsZero() throws {
-        for args in [["--help"], ["kernel", "--help"], ["empirical", "--help"]] {
+        for args in [["--help"], ["kernel", "--help"], ["empirical", "--help"], ["predict", "--help"]] {
             let r = try run(args)
             XCTAssertEqual(r.status, 0, "\(args)")
             XCTAssertTrue(r.stdout.contains("USAGE"), "\(args): \(r.stdout)")

@@ -124,24 +124,34 @@ public enum MatrixFileFormat: String, Sendable {
 /// Writes a matrix to a path (through `AtomicFile.Output`: atomic for regular files, straight
 /// into devices/FIFOs) or to standard output, streaming in row blocks.
 public enum MatrixFile {
-    public static func write(_ m: Matrix, to path: String, format: MatrixFileFormat? = nil) throws {
+    public static func write(_ m: Matrix, to path: String, format: MatrixFileFormat? = nil,
+                             npyType: NPYDType = .float64) throws {
+        try stage(m, to: path, format: format, npyType: npyType).publish()
+    }
+
+    /// Writes the matrix to the temporary of `path` and flushes it to disk without publishing:
+    /// several outputs staged first and published one after another are replaced together
+    /// (a failure while staging leaves every destination untouched).
+    public static func stage(_ m: Matrix, to path: String, format: MatrixFileFormat? = nil,
+                             npyType: NPYDType = .float64) throws -> AtomicFile.Output {
         let out = try AtomicFile.Output(path: path)
         switch format ?? .forPath(path) {
         case .csv:
             try MatrixCSV.stream(m) { try out.write($0) }
         case .npy:
-            try out.write(NPY.header(shape: [m.rows, m.columns], dtype: .float64))
+            try out.write(NPY.header(shape: [m.rows, m.columns], dtype: npyType))
             let block = max(1, (1 << 20) / max(1, m.columns))
             var i = 0
             while i < m.rows {
                 let n = min(block, m.rows - i)
                 var d = Data()
-                NPY.appendElements(m.storage[(i * m.columns)..<((i + n) * m.columns)], dtype: .float64, to: &d)
+                NPY.appendElements(m.storage[(i * m.columns)..<((i + n) * m.columns)], dtype: npyType, to: &d)
                 try out.write(d)
                 i += n
             }
         }
-        try out.commit()
+        try out.prepare()
+        return out
     }
 
     /// CSV to standard output in row blocks.

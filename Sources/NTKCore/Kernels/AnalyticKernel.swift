@@ -11,7 +11,9 @@ import Foundation
 /// Θ(1) = Σ(1),   Θ(ℓ+1) = Θ(ℓ)·Σ̇(ℓ+1) + Σ(ℓ+1)
 /// ```
 ///
-/// with w² = 1 in the paper and w² = 1 − β² in the authors' code (`Parametrization`).
+/// with w² = σ_w²·1 in the paper and w² = σ_w²·(1 − β²) in the authors' code
+/// (`Parametrization`), β = σ_b. σ_w, σ_b are neural-tangents' `W_std`, `b_std` with
+/// `parameterization='ntk'` (the NNGP of Lee et al. 2018); the paper's β form is σ_w = 1, σ_b = β.
 /// `depth` is L, the number of weight layers; the result is (Σ(L), Θ(L)).
 ///
 /// Implementation: one gemm (dsyrk when X2 = X1) gives x·x'; then a single fused elementwise
@@ -24,22 +26,36 @@ public struct AnalyticKernel: Sendable {
     public var depth: Int
     /// The hidden nonlinearity.
     public var activation: Activation
-    /// Bias scale β.
+    /// Bias scale β = σ_b (neural-tangents' `b_std`).
     public var beta: Double
-    /// Paper (w² = 1) or authors'-code (w² = 1 − β²) scaling.
+    /// Weight scale σ_w (neural-tangents' `W_std`); 1 in the paper.
+    public var weightStd: Double
+    /// Paper (w² = σ_w²) or authors'-code (w² = σ_w²·(1 − β²)) scaling.
     public var parametrization: Parametrization
 
     public init(depth: Int, activation: Activation = .relu, beta: Double = 0.1,
                 parametrization: Parametrization = .paper) {
+        self.init(depth: depth, activation: activation, weightStd: 1, biasStd: beta, parametrization: parametrization)
+    }
+
+    /// The σ_w/σ_b form: Σ(1) = σ_w²·x·x'/n0 + σ_b², Σ(ℓ+1) = σ_w²·E[σσ] + σ_b²,
+    /// Σ̇ = σ_w²·E[σ'σ'] (neural-tangents `Dense(W_std=σ_w, b_std=σ_b, parameterization='ntk')`
+    /// for every layer). `biasStd` is β.
+    public init(depth: Int, activation: Activation = .relu, weightStd: Double, biasStd: Double,
+                parametrization: Parametrization = .paper) {
         precondition(depth >= 1, "depth must be at least 1")
         self.depth = depth
         self.activation = activation
-        self.beta = beta
+        self.beta = biasStd
+        self.weightStd = weightStd
         self.parametrization = parametrization
     }
 
+    /// σ_b, the same number as `beta`.
+    public var biasStd: Double { beta }
+
     var spec: RecursionSpec {
-        let w2 = parametrization.weightVariance(beta: beta)
+        let w2 = weightStd * weightStd * parametrization.weightVariance(beta: beta)
         return RecursionSpec(inputScale: w2, inputDivideByDimension: true, w2: w2, b2: beta * beta, steps: depth - 1)
     }
 

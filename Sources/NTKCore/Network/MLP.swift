@@ -4,7 +4,7 @@ import Foundation
 ///
 /// ```
 /// α(0) = x
-/// α̃(ℓ+1) = s_ℓ·W(ℓ)α(ℓ) + β·b(ℓ),   s_ℓ = 1/√n_ℓ  (paper)  or  √(1−β²)/√n_ℓ  (authors' code)
+/// α̃(ℓ+1) = s_ℓ·W(ℓ)α(ℓ) + β·b(ℓ),   s_ℓ = σ_w/√n_ℓ  (paper)  or  σ_w√(1−β²)/√n_ℓ  (authors' code)
 /// α(ℓ) = σ(α̃(ℓ))                      (hidden layers only)
 /// f_θ(x) = α̃(L)(x)
 /// ```
@@ -21,6 +21,8 @@ public struct MLP: Sendable {
     public let beta: Double
     /// Paper or authors'-code scaling of the weight term.
     public let parametrization: Parametrization
+    /// Weight scale σ_w (neural-tangents' `W_std`) multiplying every s_ℓ; 1 in the paper.
+    public let weightStd: Double
     /// W(ℓ), ℓ = 0…L−1, each n_{ℓ+1}×n_ℓ.
     public var weights: [Matrix]
     /// b(ℓ), ℓ = 0…L−1, each of length n_{ℓ+1}.
@@ -38,7 +40,7 @@ public struct MLP: Sendable {
     /// The factor s_ℓ multiplying W(ℓ)α(ℓ).
     @inlinable
     public func weightScale(_ layer: Int) -> Double {
-        (parametrization.weightVariance(beta: beta) / Double(widths[layer])).squareRoot()
+        (weightStd * weightStd * parametrization.weightVariance(beta: beta) / Double(widths[layer])).squareRoot()
     }
 
     /// A network with the given widths and parameters drawn iid N(0,1) from `rng`.
@@ -46,13 +48,15 @@ public struct MLP: Sendable {
     /// Draw order: for ℓ = 0…L−1, W(ℓ) row by row, then b(ℓ). The same generator state gives
     /// the same network on every machine.
     public init<G: RandomNumberGenerator>(widths: [Int], activation: Activation = .relu, beta: Double = 0.1,
-                                          parametrization: Parametrization = .paper, using rng: inout G) {
+                                          parametrization: Parametrization = .paper, weightStd: Double = 1,
+                                          using rng: inout G) {
         precondition(widths.count >= 2, "an MLP needs at least one weight layer (depth ≥ 1)")
         precondition(widths.allSatisfy { $0 >= 1 }, "every layer width must be at least 1, got \(widths)")
         self.widths = widths
         self.activation = activation
         self.beta = beta
         self.parametrization = parametrization
+        self.weightStd = weightStd
         var w = [Matrix](), b = [[Double]]()
         for l in 0..<(widths.count - 1) {
             w.append(Gaussian.matrix(rows: widths[l + 1], columns: widths[l], using: &rng))
@@ -66,16 +70,17 @@ public struct MLP: Sendable {
     /// initialised from `SeededGenerator(seed:)`.
     public init(inputDimension: Int, width: Int, depth: Int, outputs: Int = 1,
                 activation: Activation = .relu, beta: Double = 0.1,
-                parametrization: Parametrization = .paper, seed: UInt64) {
+                parametrization: Parametrization = .paper, weightStd: Double = 1, seed: UInt64) {
         precondition(depth >= 1, "depth must be at least 1")
         var rng = SeededGenerator(seed: seed)
         self.init(widths: [inputDimension] + Array(repeating: width, count: depth - 1) + [outputs],
-                  activation: activation, beta: beta, parametrization: parametrization, using: &rng)
+                  activation: activation, beta: beta, parametrization: parametrization, weightStd: weightStd,
+                  using: &rng)
     }
 
     /// A network with explicitly given parameters (shapes are checked).
     public init(widths: [Int], weights: [Matrix], biases: [[Double]], activation: Activation = .relu,
-                beta: Double = 0.1, parametrization: Parametrization = .paper) {
+                beta: Double = 0.1, parametrization: Parametrization = .paper, weightStd: Double = 1) {
         precondition(widths.count >= 2 && weights.count == widths.count - 1 && biases.count == weights.count)
         for l in 0..<weights.count {
             precondition(weights[l].rows == widths[l + 1] && weights[l].columns == widths[l]
@@ -85,6 +90,7 @@ public struct MLP: Sendable {
         self.activation = activation
         self.beta = beta
         self.parametrization = parametrization
+        self.weightStd = weightStd
         self.weights = weights
         self.biases = biases
     }

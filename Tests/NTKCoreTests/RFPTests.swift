@@ -1,0 +1,75 @@
+import Foundation
+import XCTest
+@testable import NTKCore
+
+/// The rectangular full packed (RFP) train kernel and its Cholesky solve against the dense path.
+final class RFPTests: XCTestCase {
+    /// Our index map is LAPACK's packing (LAPACKE_dtrttf), odd and even N.
+    func testLayoutIsLAPACKs() {
+        for n in 1...14 {
+            let a = Matrix(rows: n, columns: n) { i, j in Double(1000 * Swift.max(i, j) + Swift.min(i, j)) }
+            XCTAssertEqual(RFPMatrix(a).storage, RFPMatrix.lapackPacked(a), "n = \(n)")
+            XCTAssertEqual(RFPMatrix(a).dense().storage, a.storage, "n = \(n)")
+        }
+    }
+
+    /// Built tile by tile (tiles of 3, so tiles straddle the RFP halves) = the dense kernel.
+    func testTiledBuildEqualsDenseKernel() {
+        var rng = SeededGenerator(seed: 8)
+        // (7, 8) with tiles of 3; (149, 150) with tiles of 100, which cross setBlock's 64×64 sub-blocks.
+        for (n, tile) in [(7, 3), (8, 3), (149, 100), (150, 100)] {
+            let x = Gaussian.matrix(rows: n, columns: 3, using: &rng)
+            let k = AnalyticKernel(depth: 3, weightStd: 1.2, biasStd: 0.3)
+            let dense = k(x)
+            let packed = k.packedTrainKernels(x, nngp: true, ntk: true, tile: tile)
+            assertCloseMatrices(packed.ntk!.dense(), dense.ntk, relative: 1e-14, "ntk n=\(n)")
+            assertCloseMatrices(packed.nngp!.dense(), dense.nngp, relative: 1e-14, "nngp n=\(n)")
+            XCTAssertEqual(packed.ntk!.diagonal, dense.ntk.diagonal, "exact diagonals")
+            let b = Gaussian.matrix(rows: n, columns: 4, using: &rng)
+            assertCloseMatrices(packed.nngp!.multiply(b, tile: tile), Matrix.product(dense.nngp, b), relative: 1e-14, "multiply")
+        }
+    }
+
+    /// dpftrf/dpftrs = dense dpotrf/dpotrs to 1e−10 relative, odd and even N.
+    func testSolveEqualsDenseSolve() throws {
+        var rng = SeededGenerator(seed: 9)
+        for n in [1, 2, 31, 32, 65] {
+            let x = Gaussian.matrix(rows: n, columns: 5, using: &rng)
+            let k = AnalyticKernel(depth: 3)(x).ntk
+            let y = Gaussian.matrix(rows: n, columns: 3, using: &rng)
+            let packed = try RFPCholesky(RFPMatrix(k))
+            let dense = try Cholesky(k)
+            assertCloseMatrices(try packed.solve(y), try dense.solve(y), relative: 1e-10, "n = \(n)")
+            XCTAssertEqual(packed.jitter, 0)
+        }
+    }
+
+    /// A duplicated input makes the kernel singular: without a jitter Cholesky is refused; with
+    /// the schedule a jitter of 1e−10·10^k × mean diagonal is used, reported, and the solve is
+    /// the dense solve of K + jitter·I.
+    func testJitterPathWithDuplicatedRow() throws {
+        var rng = SeededGenerator(seed: 10)
+        var x = Gaussian.matrix(rows: 12, columns: 4, using: &rng)
+        for c in 0..<4 { x[7, c] = x[3, c] }
+        let k = AnalyticKernel(depth: 2, activation: .erf)(x).ntk
+        XCTAssertThrowsError(try RFPCholesky(RFPMatrix(k))) { e in
+            guard case RFPError.notPositiveDefinite = e else { return XCTFail("\(e)") }
+        }
+        XCTAssertThrowsError(try RFPCholesky.factorize(schedule: nil) { RFPMatrix(k) })
+        var builds = 0
+        let chol = try RFPCholesky.factorize(schedule: JitterSchedule()) { builds += 1; return RFPMatrix(k) }
+        let meanDiagonal = k.diagonal.reduce(0, +) / 12
+        XCTAssertGreaterThan(chol.jitter, 0)
+        let relative = chol.jitter / meanDiagonal
+        let k10 = Foundation.log10(relative)
+        XCTAssertEqual(k10, k10.rounded(), accuracy: 1e-9, "a power of ten: \(relative)")
+        XCTAssertEqual(builds, chol.attempts, "the matrix is rebuilt for each attempt")
+        var kj = k
+        kj.addToDiagonal(chol.jitter)
+        let y = Gaussian.matrix(rows: 12, columns: 2, using: &rng)
+        // K + jitter·I is ill-conditioned, so compare backward errors, not solutions.
+        let sol = try chol.solve(y)
+        let residual = (Matrix.product(kj, sol) - y).frobeniusNorm / (kj.frobeniusNorm * sol.frobeniusNorm)
+        XCTAssertLessThan(residual, 1e-13, "backward error of the jittered solve")
+    }
+}
