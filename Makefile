@@ -67,7 +67,7 @@ data:
 	@bash scripts/fetch-mnist.sh data/mnist
 
 test verify: deps data
-	@echo "OpenBLAS kernels: $${OPENBLAS_CORETYPE:-OpenBLAS's own choice}"
+	@echo "OpenBLAS kernels: $${OPENBLAS_CORETYPE:-chosen by OpenBLAS}"
 	$(SWIFT) build $(SWIFTFLAGS) --build-tests
 	$(SWIFT) test $(SWIFTFLAGS) --skip-build --disable-swift-testing
 
