@@ -167,3 +167,87 @@ final class LinearAlgebraTests: XCTestCase {
         XCTAssertThrowsError(try a.topEigen(k: n + 1))
     }
 }
+
+/// The blocked products of `Parallel`: every block lands in the right place (against a plain
+/// triple loop, all transposes, α and β, float64 and float32), and the bytes do not depend on
+/// the thread count.
+final class BlockedProductTests: XCTestCase {
+    private var saved: (workers: Int, block: (flops: Double, size: Int)) = (1, (0, 0))
+    override func setUp() { saved = (Parallel.workerCount, Parallel.minimumBlock); Parallel.minimumBlock = (0, 3) }
+    override func tearDown() { Parallel.workerCount = saved.workers; Parallel.minimumBlock = saved.block }
+
+    /// Float64 rounding of a length-k dot product of O(1) terms: k·ε relative, with headroom.
+    static let roundingTolerance = 1e-13
+
+    /// op(M)[i, j] for a row-major rows×cols matrix.
+    private func op(_ m: Matrix, _ t: Transpose, _ i: Int, _ j: Int) -> Double { t == .none ? m[i, j] : m[j, i] }
+
+    func testGemmBlocksMatchTripleLoopForEveryTransposeAndThreadCount() {
+        var rng = SeededGenerator(seed: 11)
+        let (m, n, k) = (37, 29, 13)
+        for (ta, tb) in [(Transpose.none, Transpose.none), (.transpose, .none), (.none, .transpose), (.transpose, .transpose)] {
+            for (rows, cols) in [(m, n), (n, m)] {       // cut along rows, then along columns
+                let a = ta == .none ? Gaussian.matrix(rows: rows, columns: k, using: &rng) : Gaussian.matrix(rows: k, columns: rows, using: &rng)
+                let b = tb == .none ? Gaussian.matrix(rows: k, columns: cols, using: &rng) : Gaussian.matrix(rows: cols, columns: k, using: &rng)
+                let c0 = Gaussian.matrix(rows: rows, columns: cols, using: &rng)
+                var expected = c0
+                for i in 0..<rows { for j in 0..<cols {
+                    var s = 0.0
+                    for l in 0..<k { s += op(a, ta, i, l) * op(b, tb, l, j) }
+                    expected[i, j] = 1.5 * s - 0.5 * c0[i, j]
+                } }
+                var results = [Matrix]()
+                for w in [1, 2, 3] {
+                    Parallel.workerCount = w
+                    var c = c0
+                    Matrix.gemm(a, b, transA: ta, transB: tb, alpha: 1.5, beta: -0.5, into: &c)
+                    results.append(c)
+                }
+                XCTAssertLessThan(relativeError(results[0], expected), Self.roundingTolerance, "\(ta) \(tb) \(rows)×\(cols)")
+                XCTAssertEqual(results[1].storage, results[0].storage, "2 threads, \(ta) \(tb)")
+                XCTAssertEqual(results[2].storage, results[0].storage, "3 threads, \(ta) \(tb)")
+            }
+        }
+    }
+
+    func testGemvSyrkAndFloatGemmBlocks() {
+        var rng = SeededGenerator(seed: 12)
+        let a = Gaussian.matrix(rows: 41, columns: 23, using: &rng)
+        let x = Gaussian.sample(count: 23, using: &rng), xt = Gaussian.sample(count: 41, using: &rng)
+        var gemvs = [[Double]](), syrks = [Matrix](), sgemms = [[Float]]()
+        let af = a.storage.map(Float.init)
+        for w in [1, 2, 3] {
+            Parallel.workerCount = w
+            gemvs.append(a.times(x) + a.times(xt, .transpose))
+            syrks.append(Matrix.gram(a) )
+            syrks.append(Matrix.gram(a, .transpose))
+            var c = [Float](repeating: 0, count: 41 * 41)
+            af.withUnsafeBufferPointer { p in
+                c.withUnsafeMutableBufferPointer { pc in
+                    Float.gemm(.none, .transpose, m: 41, n: 41, k: 23, alpha: 1, p.baseAddress!, lda: 23,
+                               p.baseAddress!, ldb: 23, beta: 0, pc.baseAddress!, ldc: 41)
+                }
+            }
+            sgemms.append(c)
+        }
+        // Against plain loops.
+        for i in 0..<41 {
+            var s = 0.0
+            for j in 0..<23 { s += a[i, j] * x[j] }
+            XCTAssertEqual(gemvs[0][i], s, accuracy: Self.roundingTolerance * 10)
+        }
+        for j in 0..<23 {
+            var s = 0.0
+            for i in 0..<41 { s += a[i, j] * xt[i] }
+            XCTAssertEqual(gemvs[0][41 + j], s, accuracy: Self.roundingTolerance * 10)
+        }
+        let full = Matrix.product(a, a, transB: .transpose)
+        XCTAssertLessThan(relativeError(syrks[0], full), Self.roundingTolerance)
+        XCTAssertLessThan(relativeError(syrks[1], Matrix.product(a, a, transA: .transpose)), Self.roundingTolerance)
+        XCTAssertEqual(gemvs[1], gemvs[0]); XCTAssertEqual(gemvs[2], gemvs[0])
+        XCTAssertEqual(syrks[2].storage, syrks[0].storage); XCTAssertEqual(syrks[4].storage, syrks[0].storage)
+        XCTAssertEqual(syrks[3].storage, syrks[1].storage); XCTAssertEqual(syrks[5].storage, syrks[1].storage)
+        XCTAssertEqual(sgemms[1], sgemms[0]); XCTAssertEqual(sgemms[2], sgemms[0])
+        for i in 0..<41 { for j in 0..<41 { XCTAssertEqual(Double(sgemms[0][i * 41 + j]), full[i, j], accuracy: 1e-4) } }
+    }
+}

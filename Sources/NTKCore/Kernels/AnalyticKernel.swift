@@ -154,8 +154,8 @@ struct RecursionSpec: Sendable {
             } else {
                 x1.storage.withUnsafeBufferPointer { px in
                     sMat.storage.withUnsafeMutableBufferPointer { ps in
-                        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n1), Int32(d), alpha,
-                                    px.baseAddress, Int32(d), 0, ps.baseAddress, Int32(n1))
+                        Double.syrkUpper(n: n1, k: d, alpha: alpha, px.baseAddress!, lda: d, beta: 0,
+                                         ps.baseAddress!, ldc: n1)
                     }
                 }
             }

@@ -8,8 +8,8 @@ struct SharedPointer: @unchecked Sendable {
 
 /// Row partitioning and parallel loops for the elementwise kernel passes.
 enum ParallelRows {
-    /// Number of worker threads used by the elementwise passes (the machine's cores).
-    static var workers: Int { Swift.max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    /// Number of worker threads used by the elementwise passes (`--threads`).
+    static var workers: Int { Parallel.workerCount }
 
     /// Splits rows 0..<n into about `chunks` contiguous ranges of equal work, where row i costs
     /// `cost(i)` (e.g. n − i for an upper triangle).
@@ -37,14 +37,10 @@ enum ParallelRows {
         return (0..<c).map { k in (n * k / c)..<(n * (k + 1) / c) }
     }
 
-    /// Runs `body` on every range, spread over the cores (GCD concurrentPerform; dynamic
-    /// scheduling, so several chunks per core balance the load).
+    /// Runs `body` on every range on `Parallel.workerCount` threads (dynamic scheduling, so
+    /// several chunks per thread balance the load).
     static func forEach(_ ranges: [Range<Int>], _ body: @Sendable (Range<Int>) -> Void) {
-        if ranges.count <= 1 || workers == 1 {
-            for r in ranges { body(r) }
-            return
-        }
-        DispatchQueue.concurrentPerform(iterations: ranges.count) { k in body(ranges[k]) }
+        Parallel.forEach(ranges.count) { k in body(ranges[k]) }
     }
 }
 

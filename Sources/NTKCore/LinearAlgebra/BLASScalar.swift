@@ -5,13 +5,15 @@ import Foundation
 /// s-routines). Lets one algorithm (gradient descent on raw buffers) run in either precision;
 /// `Matrix` itself stays `Double`.
 public protocol BLASScalar: BinaryFloatingPoint, Sendable {
-    /// Row-major `C ← α·op(A)·op(B) + β·C` on raw buffers (?gemm); `m×k` by `k×n`.
-    static func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Self,
+    /// Row-major `C ← α·op(A)·op(B) + β·C` on raw buffers (?gemm); `m×k` by `k×n`: ONE call to
+    /// OpenBLAS (single-threaded, see `Parallel`). Callers use `gemm`, which cuts it into blocks.
+    static func gemmBlock(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Self,
                      _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int,
                      beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int)
-    /// Row-major `y ← α·op(A)·x + β·y` with `A` of size `rows×columns` (?gemv).
-    static func gemv(_ trans: Transpose, rows: Int, columns: Int, alpha: Self, _ a: UnsafePointer<Self>,
-                     _ x: UnsafePointer<Self>, beta: Self, _ y: UnsafeMutablePointer<Self>)
+    /// Row-major `y ← α·op(A)·x + β·y` with `A` of size `rows×columns` and leading dimension
+    /// `lda` (?gemv): one single-threaded OpenBLAS call. Callers use `gemv`.
+    static func gemvBlock(_ trans: Transpose, rows: Int, columns: Int, alpha: Self, _ a: UnsafePointer<Self>,
+                          lda: Int, _ x: UnsafePointer<Self>, beta: Self, _ y: UnsafeMutablePointer<Self>)
     /// The error function in this precision.
     static func erf(_ x: Self) -> Self
     /// eˣ in this precision.
@@ -20,7 +22,7 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable {
 
 extension Double: BLASScalar {
     @inlinable
-    public static func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Double,
+    public static func gemmBlock(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Double,
                             _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
                             beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int) {
         cblas_dgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k),
@@ -28,9 +30,9 @@ extension Double: BLASScalar {
     }
 
     @inlinable
-    public static func gemv(_ trans: Transpose, rows: Int, columns: Int, alpha: Double, _ a: UnsafePointer<Double>,
-                            _ x: UnsafePointer<Double>, beta: Double, _ y: UnsafeMutablePointer<Double>) {
-        cblas_dgemv(CblasRowMajor, trans.cblas, Int32(rows), Int32(columns), alpha, a, Int32(columns), x, 1, beta, y, 1)
+    public static func gemvBlock(_ trans: Transpose, rows: Int, columns: Int, alpha: Double, _ a: UnsafePointer<Double>,
+                                 lda: Int, _ x: UnsafePointer<Double>, beta: Double, _ y: UnsafeMutablePointer<Double>) {
+        cblas_dgemv(CblasRowMajor, trans.cblas, Int32(rows), Int32(columns), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
 
     @inlinable public static func erf(_ x: Double) -> Double { Foundation.erf(x) }
@@ -39,7 +41,7 @@ extension Double: BLASScalar {
 
 extension Float: BLASScalar {
     @inlinable
-    public static func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
+    public static func gemmBlock(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
                             _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
                             beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
         cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k),
@@ -47,9 +49,9 @@ extension Float: BLASScalar {
     }
 
     @inlinable
-    public static func gemv(_ trans: Transpose, rows: Int, columns: Int, alpha: Float, _ a: UnsafePointer<Float>,
-                            _ x: UnsafePointer<Float>, beta: Float, _ y: UnsafeMutablePointer<Float>) {
-        cblas_sgemv(CblasRowMajor, trans.cblas, Int32(rows), Int32(columns), alpha, a, Int32(columns), x, 1, beta, y, 1)
+    public static func gemvBlock(_ trans: Transpose, rows: Int, columns: Int, alpha: Float, _ a: UnsafePointer<Float>,
+                                 lda: Int, _ x: UnsafePointer<Float>, beta: Float, _ y: UnsafeMutablePointer<Float>) {
+        cblas_sgemv(CblasRowMajor, trans.cblas, Int32(rows), Int32(columns), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
 
     @inlinable public static func erf(_ x: Float) -> Float { Foundation.erff(x) }

@@ -57,10 +57,12 @@ extension Matrix {
         let k = trans == .none ? a.columns : a.rows
         precondition(c.rows == n && c.columns == n, "syrk: output must be \(n)×\(n)")
         if n == 0 { return }
-        a.storage.withUnsafeBufferPointer { pa in
+        // Aᵀ·A is formed from an explicit transpose, so that both cases take the blocked path.
+        let rowsOf = trans == .none ? a : a.transposed
+        rowsOf.storage.withUnsafeBufferPointer { pa in
             c.storage.withUnsafeMutableBufferPointer { pc in
-                cblas_dsyrk(CblasRowMajor, CblasUpper, trans.cblas, Int32(n), Int32(k),
-                            alpha, pa.baseAddress, Int32(a.columns), beta, pc.baseAddress, Int32(n))
+                Double.syrkUpper(n: n, k: k, alpha: alpha, pa.baseAddress!, lda: Swift.max(1, rowsOf.columns),
+                                 beta: beta, pc.baseAddress!, ldc: n)
             }
         }
         c.symmetrizeFromUpper()
@@ -162,10 +164,11 @@ public enum BLAS {
         }
     }
 
-    /// Dot product (ddot).
+    /// Dot product (ddot, on one thread: see `Parallel`).
     public static func dot(_ x: [Double], _ y: [Double]) -> Double {
         precondition(x.count == y.count, "dot: lengths differ")
         if x.isEmpty { return 0 }
+        Parallel.prepare()
         return x.withUnsafeBufferPointer { px in
             y.withUnsafeBufferPointer { py in
                 cblas_ddot(Int32(px.count), px.baseAddress, 1, py.baseAddress, 1)
@@ -176,11 +179,13 @@ public enum BLAS {
     /// Euclidean norm (dnrm2).
     public static func norm2(_ x: [Double]) -> Double {
         if x.isEmpty { return 0 }
+        Parallel.prepare()
         return x.withUnsafeBufferPointer { cblas_dnrm2(Int32($0.count), $0.baseAddress, 1) }
     }
 
-    /// Number of threads OpenBLAS uses.
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+    /// Number of threads the project's products and loops use (`Parallel.workerCount`; OpenBLAS
+    /// itself runs on one thread, see `Parallel`).
+    public static var threadCount: Int { Parallel.workerCount }
 
     /// The most threads this OpenBLAS build can use (its MAX_THREADS; the core count if the
     /// build does not say). A larger request would be silently capped.
@@ -193,8 +198,8 @@ public enum BLAS {
         return Swift.max(1, Int(openblas_get_num_procs()))
     }
 
-    /// Sets the number of OpenBLAS threads.
-    public static func setThreadCount(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+    /// Sets the number of threads (`Parallel.workerCount`).
+    public static func setThreadCount(_ n: Int) { Parallel.workerCount = n }
 
     /// OpenBLAS's build description (e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ... Haswell MAX_THREADS=64").
     public static var libraryDescription: String {

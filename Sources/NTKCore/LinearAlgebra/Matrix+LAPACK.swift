@@ -27,9 +27,11 @@ public struct Cholesky: Sendable {
         let n = a.rows
         var f = a.storage
         if n > 0 {
-            let info = f.withUnsafeMutableBufferPointer { p in
-                LAPACKE_dpotrf(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(n),
-                               p.baseAddress, Int32(n))
+            let info = Parallel.withLAPACKThreads(order: n) {
+                f.withUnsafeMutableBufferPointer { p in
+                    LAPACKE_dpotrf(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(n),
+                                   p.baseAddress, Int32(n))
+                }
             }
             if info > 0 { throw LinearAlgebraError.notPositiveDefinite(leadingMinor: Int(info)) }
             if info < 0 { throw LinearAlgebraError.illegalArgument(routine: "dpotrf", index: Int(-info)) }
@@ -48,10 +50,12 @@ public struct Cholesky: Sendable {
         }
         if order == 0 || b.columns == 0 { return b }
         var bt = b.transposed.storage   // column-major n×k
-        let info = factor.withUnsafeBufferPointer { pf in
-            bt.withUnsafeMutableBufferPointer { pb in
-                LAPACKE_dpotrs(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(order), Int32(b.columns),
-                               pf.baseAddress, Int32(order), pb.baseAddress, Int32(order))
+        let info = Parallel.withLAPACKThreads(order: order) {
+            factor.withUnsafeBufferPointer { pf in
+                bt.withUnsafeMutableBufferPointer { pb in
+                    LAPACKE_dpotrs(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(order), Int32(b.columns),
+                                   pf.baseAddress, Int32(order), pb.baseAddress, Int32(order))
+                }
             }
         }
         if info < 0 { throw LinearAlgebraError.illegalArgument(routine: "dpotrs", index: Int(-info)) }
@@ -103,10 +107,12 @@ extension Matrix {
         if n == 0 { return SymmetricEigen(values: [], vectors: self) }
         var a = storage
         var w = [Double](repeating: 0, count: n)
-        let info = a.withUnsafeMutableBufferPointer { pa in
-            w.withUnsafeMutableBufferPointer { pw in
-                LAPACKE_dsyevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "L")),
-                               Int32(n), pa.baseAddress, Int32(n), pw.baseAddress)
+        let info = Parallel.withLAPACKThreads(order: n) {
+            a.withUnsafeMutableBufferPointer { pa in
+                w.withUnsafeMutableBufferPointer { pw in
+                    LAPACKE_dsyevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "L")),
+                                   Int32(n), pa.baseAddress, Int32(n), pw.baseAddress)
+                }
             }
         }
         if info > 0 { throw LinearAlgebraError.eigenNoConvergence(info: Int(info)) }
@@ -127,10 +133,12 @@ extension Matrix {
         if n == 0 { return [] }
         var a = storage
         var w = [Double](repeating: 0, count: n)
-        let info = a.withUnsafeMutableBufferPointer { pa in
-            w.withUnsafeMutableBufferPointer { pw in
-                LAPACKE_dsyevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "L")),
-                               Int32(n), pa.baseAddress, Int32(n), pw.baseAddress)
+        let info = Parallel.withLAPACKThreads(order: n) {
+            a.withUnsafeMutableBufferPointer { pa in
+                w.withUnsafeMutableBufferPointer { pw in
+                    LAPACKE_dsyevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "L")),
+                                   Int32(n), pa.baseAddress, Int32(n), pw.baseAddress)
+                }
             }
         }
         if info > 0 { throw LinearAlgebraError.eigenNoConvergence(info: Int(info)) }
@@ -158,14 +166,16 @@ extension Matrix {
         var z = [Double](repeating: 0, count: n * k)
         var isuppz = [Int32](repeating: 0, count: 2 * k)
         var found: Int32 = 0
-        let info = a.withUnsafeMutableBufferPointer { pa in
-            w.withUnsafeMutableBufferPointer { pw in
-                z.withUnsafeMutableBufferPointer { pz in
-                    isuppz.withUnsafeMutableBufferPointer { ps in
-                        LAPACKE_dsyevr(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "I")),
-                                       CChar(UInt8(ascii: "L")), Int32(n), pa.baseAddress, Int32(n),
-                                       0, 0, Int32(n - k + 1), Int32(n), 0, &found,
-                                       pw.baseAddress, pz.baseAddress, Int32(n), ps.baseAddress)
+        let info = Parallel.withLAPACKThreads(order: n) {
+            a.withUnsafeMutableBufferPointer { pa in
+                w.withUnsafeMutableBufferPointer { pw in
+                    z.withUnsafeMutableBufferPointer { pz in
+                        isuppz.withUnsafeMutableBufferPointer { ps in
+                            LAPACKE_dsyevr(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "I")),
+                                           CChar(UInt8(ascii: "L")), Int32(n), pa.baseAddress, Int32(n),
+                                           0, 0, Int32(n - k + 1), Int32(n), 0, &found,
+                                           pw.baseAddress, pz.baseAddress, Int32(n), ps.baseAddress)
+                        }
                     }
                 }
             }
@@ -203,11 +213,13 @@ extension Matrix {
         var at = transposed.storage
         var bt = b.transposed.storage
         var ipiv = [Int32](repeating: 0, count: n)
-        let info = at.withUnsafeMutableBufferPointer { pa in
-            bt.withUnsafeMutableBufferPointer { pb in
-                ipiv.withUnsafeMutableBufferPointer { pi in
-                    LAPACKE_dgesv(LAPACK_COL_MAJOR, Int32(n), Int32(b.columns), pa.baseAddress, Int32(n),
-                                  pi.baseAddress, pb.baseAddress, Int32(n))
+        let info = Parallel.withLAPACKThreads(order: n) {
+            at.withUnsafeMutableBufferPointer { pa in
+                bt.withUnsafeMutableBufferPointer { pb in
+                    ipiv.withUnsafeMutableBufferPointer { pi in
+                        LAPACKE_dgesv(LAPACK_COL_MAJOR, Int32(n), Int32(b.columns), pa.baseAddress, Int32(n),
+                                      pi.baseAddress, pb.baseAddress, Int32(n))
+                    }
                 }
             }
         }

@@ -285,8 +285,10 @@ public struct RFPCholesky: Sendable {
         var maxDiagonal = 0.0
         for i in 0..<n { maxDiagonal = Swift.max(maxDiagonal, s[RFPMatrix.index(i, i, order: n)]) }
         guard s.allSatisfy({ $0.isFinite }) else { return 1 }
-        let info = s.withUnsafeMutableBufferPointer { p in
-            LAPACKE_dpftrf(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "L")), Int32(n), p.baseAddress)
+        let info = Parallel.withLAPACKThreads(order: n) {
+            s.withUnsafeMutableBufferPointer { p in
+                LAPACKE_dpftrf(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "L")), Int32(n), p.baseAddress)
+            }
         }
         precondition(info >= 0, "dpftrf: illegal argument \(-info)")
         if info > 0 { return Int(info) }
@@ -305,10 +307,12 @@ public struct RFPCholesky: Sendable {
         }
         if order == 0 || b.columns == 0 { return b }
         var bt = b.transposed.storage
-        let info = factor.withUnsafeBufferPointer { pf in
-            bt.withUnsafeMutableBufferPointer { pb in
-                LAPACKE_dpftrs(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "L")), Int32(order),
-                               Int32(b.columns), pf.baseAddress, pb.baseAddress, Int32(order))
+        let info = Parallel.withLAPACKThreads(order: order) {
+            factor.withUnsafeBufferPointer { pf in
+                bt.withUnsafeMutableBufferPointer { pb in
+                    LAPACKE_dpftrs(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "L")), Int32(order),
+                                   Int32(b.columns), pf.baseAddress, pb.baseAddress, Int32(order))
+                }
             }
         }
         if info < 0 { throw LinearAlgebraError.illegalArgument(routine: "dpftrs", index: Int(-info)) }
