@@ -133,10 +133,9 @@ public enum Fig7PNTKApproximation {
 
     public static func compute(_ cfg: Config, seed: UInt64, mnistDirectory: String = MNIST.defaultDirectory,
                                progress: Progress? = nil) throws -> Result {
-        let trainAll = try MNIST.load(train: true, directory: mnistDirectory)
-        let testAll = try MNIST.load(train: false, directory: mnistDirectory, verifyChecksums: false)
-        let (train, trainIdx) = MNISTSetup.subset(trainAll, count: cfg.trainDigits, seed: seed, label: 0x704E_5452)
-        let (test, testIdx) = MNISTSetup.subset(testAll, count: cfg.testDigits, seed: seed, label: 0x704E_5445)
+        let (train, trainIdx, test, testIdx) = try MNISTSetup.trainAndTest(
+            trainCount: cfg.trainDigits, testCount: cfg.testDigits, seed: seed, labels: (0x704E_5452, 0x704E_5445),
+            directory: mnistDirectory)
         let y = MNISTSetup.oneHot(train.labels, classes: cfg.outputs)
         let gaps = try infiniteWidthGaps(cfg, xTrain: train.images, yTrain: y, xTest: test.images)
 
@@ -308,12 +307,12 @@ public enum Fig7PNTKApproximation {
         let atLarge = meanAndSD(r.runs(width: large).map { $0.unnormalisedDifference[k] }).mean
         let gap = r.infiniteWidthGap[k]
         return [
-            .bound("18d", "Without the 1/O (the NTK of Σ_j f_j) a ridge breaks the approximation", source: .pntk,
+            .bound("18d", "Without the 1/O (the NTK of Σ_j f_j) a ridge breaks the approximation", source: .proposal,
                    kind: .prediction,
                    quantity: "log-log slope of the prediction difference of O·Θ̂, ridge \(fmt(ridge)) × mean diag Θ",
                    measured: s.slope, bound: vanishingSlope, above: true, expected: "≈ 0: settles at Δ∞ = \(fmt(gap))",
                    reason: "midway between a plateau (0) and n^−½; slope SE = \(fmt(s.standardError))"),
-            .bound("18d", "…settling at the gap of the infinite-width kernels with ridges λ and λ/O", source: .pntk,
+            .bound("18d", "…settling at the gap of the infinite-width kernels with ridges λ and λ/O", source: .proposal,
                    kind: .prediction,
                    quantity: "mean prediction difference of O·Θ̂ at n=\(large), ridge \(fmt(ridge)) × mean diag Θ",
                    measured: atLarge, bound: plateauShareOfGap * gap, above: true,
