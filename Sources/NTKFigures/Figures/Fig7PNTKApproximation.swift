@@ -206,7 +206,7 @@ public enum Fig7PNTKApproximation {
 
     static func proposals(_ cfg: Config) -> [String] {
         [
-            "Inputs: \(cfg.trainDigits) MNIST training digits (pixels/255, as the other MNIST figures), drawn once with the run seed; \(cfg.testDigits) test digits for the kernel-regression panels; one-hot targets. Source 001 shows CIFAR-scale experiments without these details.",
+            "Inputs: \(cfg.trainDigits) MNIST training digits (pixels/255, as the other MNIST figures), drawn once with the run seed; \(cfg.testDigits) test digits for the kernel-regression panels; one-hot targets. Source 001 gives no width, depth or data for its plots.",
             "Network: L = \(cfg.depth) (2 hidden layers), ReLU, β = \(cfg.beta), O = \(cfg.outputs) outputs, at initialisation; widths \(cfg.widths.map(String.init).joined(separator: ", ")), \(cfg.seeds) seeds each. Slopes are least-squares fits of the per-width mean of log(quantity) against log width, over all widths.",
             "The standard parametrisation is the same network function with W_SP = s_ℓ·W (≈ N(0, 1/n_ℓ), LeCun) and b_SP = β·b; its eNTK differentiates by W_SP and b_SP (docs/SPEC.md §3.3). The paper's networks use it; the rest of this project uses the NTK parametrisation.",
             "Diagonal blocks: the entries of Θ − Θ̂⊗I with equal outputs (Θ_aa(x,x') − Θ̂(x,x')); off-diagonal blocks: the entries with different outputs (Θ_ab(x,x'), a ≠ b). Sizes are root mean squares over those entries.",
