@@ -27,7 +27,7 @@ final class MNISTFigureClaimTests: XCTestCase {
         XCTAssertEqual(r.eigenvalues, r.eigenvalues.sorted(by: >))
     }
 
-    /// Claims 18, 18a, 18c, 18d at quick scale (widths 64…1024, 5 seeds, 200 test digits; ≈ 7 s).
+    /// Claims 18, 18a, 18c, 18d at quick scale (widths 64…1024, 5 seeds, 200 test digits; 6–8 s).
     /// Claim 18b (the ridgeless n^−½ rate) is recorded but fails at both scales, explained in the
     /// run record (‖Θ − Θ̂⊗I‖₂ ≫ λmin(Θ̂)); it is checked to be present and recorded as failed.
     func testFig7QuickClaims_18_18a_18c_18d() throws {
