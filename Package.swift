@@ -123,6 +123,14 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(
+            name: "fig7-pntk-approximation",
+            dependencies: [
+                "NTKCore", "NTKFigures", "NTKPlot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         // MARK: - Tests
         .testTarget(name: "NTKCoreTests", dependencies: ["NTKCore", "CZlib"]),
         .testTarget(name: "NTKFiguresTests", dependencies: ["NTKFigures", "NTKCore"]),

@@ -27,6 +27,7 @@ faults=(
   "9|Arora network without the antisymmetric pairing (u(0) ≠ 0)|Sources/NTKCore/Network/TwoLayerReLU.swift|s/a \+= a\.map \{ -\\\$0 \}/a += a/|testFig6Quick"
   "10|claim 15 recorded as a prediction instead of a calibration|Sources/NTKFigures/Figures/Fig5MNISTKernelPCA.swift|s/let kind = ClaimKind\.calibration\(/let kind = ClaimKind.prediction; _ = (/|testFig5Quick"
   "11|products cut into as many blocks as there are threads (bytes depend on --threads)|Sources/NTKCore/LinearAlgebra/Parallel.swift|s/        return c\n    \}\n\n    \/\/\/ Cuts/        return Swift.min(c, workerCount)\n    }\n\n    \/\/\/ Cuts/|ThreadCountDeterminismTests"
+  "12|pNTK without its 1/O (the NTK of the plain sum of logits)|Sources/NTKCore/Kernels/EmpiricalNTK.swift|s/repeating: 1 \/ Double\(o\)\.squareRoot\(\)/repeating: 1/|testFig7Quick|EmpiricalNTKTests"
 )
 
 selected=("$@")

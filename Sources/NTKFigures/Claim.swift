@@ -7,6 +7,8 @@ public enum Source: String, Codable, Sendable {
     case proposal = "[Prop]"
     case arora = "Arora et al. 2019"
     case lee = "Lee et al. 2019"
+    /// Mohamadi, Bae & Sutherland (ICML 2023) and source document 001, the pNTK talk.
+    case pntk = "Mohamadi et al. 2023"
 }
 
 /// What kind of evidence a claim is (docs/SPEC.md §4).

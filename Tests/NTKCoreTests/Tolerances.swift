@@ -59,11 +59,6 @@ enum Tolerance {
     /// Inlined atan2 of the ReLU closed form vs libm's atan2 on angles in [0, π]: a few ulps of
     /// π (ulp(π) ≈ 4.4e-16).
     static let angleAbs = 4e-15
-    /// pNTK vs eNTK (claim 18): log-log slope of the relative Frobenius error over widths
-    /// 64…4096, [V] −0.47; the range allows ±0.15 for 5 seeds per width (docs/SPEC.md §4 row 18).
-    static let pntkSlope = -0.65 ... -0.35
-    /// Claim 18: relative error at n = 4096 ([V] 0.047 ± 0.0035 over 5 seeds) below 0.08.
-    static let pntkErrorAt4096 = 0.08
 }
 
 /// Relative Frobenius error ‖a − e‖/max(‖e‖, 1e−300).

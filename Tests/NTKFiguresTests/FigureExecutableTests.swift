@@ -106,6 +106,13 @@ final class FigureExecutableTests: XCTestCase {
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.err.contains("huge"), bad.err)
         XCTAssertTrue(help.out.contains("--training-precision"), help.out)
+        let help7 = try run("fig7-pntk-approximation", ["--help"])
+        XCTAssertEqual(help7.status, 0)
+        // ArgumentParser wraps the text at spaces: compare with the whitespace collapsed.
+        let words = help7.out.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for source in ["Mohamadi, Bae & Sutherland", "2206.12543", "source document 001", "Claims checked"] {
+            XCTAssertTrue(words.contains(source), "fig7 --help names \(source): \(help7.out)")
+        }
         let badPrecision = try run("fig1-ntk-circle", ["--training-precision", "float16", "--out", tmp])
         XCTAssertNotEqual(badPrecision.status, 0)
         XCTAssertTrue(badPrecision.err.contains("float16"), badPrecision.err)

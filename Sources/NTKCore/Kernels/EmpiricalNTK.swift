@@ -12,6 +12,19 @@ public enum EmpiricalNTKMode: String, Sendable, CaseIterable {
     case pntk
 }
 
+/// Which parameters the empirical NTK differentiates by. The network function is the same in
+/// both; only the gradients, hence the kernel, differ (docs/SPEC.md §3.3).
+public enum TangentParametrization: String, Sendable, CaseIterable {
+    /// Gradients with respect to the stored W(ℓ), b(ℓ) ~ N(0, 1): the NTK parametrisation of
+    /// Jacot et al., Θ = Σ_ℓ (s_ℓ²·α(ℓ)α(ℓ)ᵀ + β²) ⊙ δ(ℓ+1)δ(ℓ+1)ᵀ.
+    case ntk
+    /// Gradients with respect to W_SP(ℓ) = s_ℓ·W(ℓ) (≈ N(0, 1/n_ℓ), LeCun initialisation) and
+    /// b_SP(ℓ) = β·b(ℓ): the standard parametrisation of the same function. By the chain rule
+    /// ∂f/∂W_SP = ∂f/∂W / s_ℓ and ∂f/∂b_SP = ∂f/∂b / β, so each layer's weight term is divided by
+    /// s_ℓ² (≈ multiplied by n_ℓ) and its bias term by β²: Θ = Σ_ℓ (α(ℓ)α(ℓ)ᵀ + 1) ⊙ δ(ℓ+1)δ(ℓ+1)ᵀ.
+    case standard
+}
+
 extension MLP {
     /// The empirical NTK Θ(θ)(x, x') = Σ_p ∂_p f(x) ∂_p f(x')ᵀ on inputs `x1` and `x2`
     /// (`x2 == nil` means x2 = x1 and exploits symmetry), computed with the layerwise structured
@@ -21,12 +34,15 @@ extension MLP {
     /// Θ = Σ_{ℓ=0}^{L−1} (s_ℓ²·α(ℓ)α(ℓ)ᵀ + β²) ⊙ δ(ℓ+1)δ(ℓ+1)ᵀ
     /// ```
     ///
-    /// with s_ℓ² = 1/n_ℓ in the paper's parametrisation. Each Gram is one gemm (dsyrk when
+    /// with s_ℓ² = 1/n_ℓ in the paper's parametrisation (`parametrization: .ntk`); with
+    /// `.standard` the gradients are taken with respect to the standard-parametrisation weights
+    /// of the same function, and the bracket becomes α(ℓ)α(ℓ)ᵀ + 1. Each Gram is one gemm (dsyrk when
     /// x2 is nil); δ(ℓ) comes from one backprop gemm per layer, for all outputs at once.
     ///
     /// - Complexity: forward and backward passes (≈ 2·(O+1)·N·Σ n_ℓn_{ℓ+1} flops) plus
     ///   L Grams of each kind (N²·n_ℓ flops each when symmetric, times O² for `.full`).
-    public func empiricalNTK(_ x1: Matrix, _ x2: Matrix? = nil, mode: EmpiricalNTKMode = .full) -> Matrix {
+    public func empiricalNTK(_ x1: Matrix, _ x2: Matrix? = nil, mode: EmpiricalNTKMode = .full,
+                             parametrization: TangentParametrization = .ntk) -> Matrix {
         let o = outputDimension
         // Output cotangents: identity rows for full/trace, a single 1/√O row for the pNTK.
         func seed(_ n: Int) -> (Matrix, Int) {
@@ -51,11 +67,12 @@ extension MLP {
         let outRows = mode == .full ? n1 * o : n1
         let outCols = mode == .full ? n2 * o : n2
         var theta = Matrix(rows: outRows, columns: outCols)
-        let b2 = beta * beta
+        let standard = parametrization == .standard
+        let b2 = standard ? 1 : beta * beta
         backpropagate(pass1, cotangent: s1, rowsPerInput: r) { l, d1 in
             let layer = l - 1                         // parameters W(layer), b(layer)
-            let s2 = weightScale(layer) * weightScale(layer)
-            // α-Gram: s²·α(ℓ)α(ℓ)ᵀ + β² (N1×N2).
+            let s2 = standard ? 1 : weightScale(layer) * weightScale(layer)
+            // α-Gram: s²·α(ℓ)α(ℓ)ᵀ + β² (N1×N2); s² = 1 and β² → 1 in the standard parametrisation.
             let a1 = pass1.activations[layer]
             var ga: Matrix
             if let p2 = pass2 {

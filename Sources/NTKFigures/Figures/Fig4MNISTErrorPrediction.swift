@@ -71,10 +71,8 @@ public enum Fig4MNISTErrorPrediction {
 
     public static func compute(_ cfg: Config, seed: UInt64, mnistDirectory: String = MNIST.defaultDirectory,
                                progress: Progress? = nil) throws -> Result {
-        let trainAll = try MNIST.load(train: true, directory: mnistDirectory)
-        let testAll = try MNIST.load(train: false, directory: mnistDirectory, verifyChecksums: false)
-        let (train, trainIdx) = MNISTSetup.subset(trainAll, count: cfg.trainSize, seed: seed, label: 0x5452)
-        let (test, testIdx) = MNISTSetup.subset(testAll, count: cfg.testSize, seed: seed, label: 0x5445)
+        let (train, trainIdx, test, testIdx) = try MNISTSetup.trainAndTest(
+            trainCount: cfg.trainSize, testCount: cfg.testSize, seed: seed, labels: (0x5452, 0x5445), directory: mnistDirectory)
         let y = MNISTSetup.oneHot(train.labels)
         let kernel = AnalyticKernel(depth: cfg.depth, beta: cfg.beta)
         let kXX = kernel(train.images).ntk

@@ -11,6 +11,18 @@ public enum MNISTSetup {
         return (split.subset(idx), idx)
     }
 
+    /// Seeded subsets of the training and the test split, drawn with the streams `labels`
+    /// (loading the training split verifies the checksums of all four files).
+    public static func trainAndTest(trainCount: Int, testCount: Int, seed: UInt64, labels: (train: UInt64, test: UInt64),
+                                    directory: String) throws
+        -> (train: MNISTSplit, trainIndices: [Int], test: MNISTSplit, testIndices: [Int]) {
+        let trainAll = try MNIST.load(train: true, directory: directory)
+        let testAll = try MNIST.load(train: false, directory: directory, verifyChecksums: false)
+        let (train, trainIdx) = subset(trainAll, count: trainCount, seed: seed, label: labels.train)
+        let (test, testIdx) = subset(testAll, count: testCount, seed: seed, label: labels.test)
+        return (train, trainIdx, test, testIdx)
+    }
+
     /// One-hot targets (N×10).
     public static func oneHot(_ labels: [Int], classes: Int = 10) -> Matrix {
         var y = Matrix(rows: labels.count, columns: classes)
