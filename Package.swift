@@ -32,8 +32,11 @@ let package = Package(
         // MARK: - Core library: all numerical code
         .target(
             name: "NTKCore",
-            dependencies: ["CBLAS", "CLAPACKE", "CZlib", "CCrypto"]
+            dependencies: ["CBLAS", "CLAPACKE", "CZlib", "CCrypto", "_KernelSIMD"]
         ),
+        // The analytic ReLU kernel's elementwise pass, vectorised in C for AVX-512/AVX2/SSE2 and
+        // dispatched at run time (Swift cannot compile one function for several instruction sets).
+        .target(name: "_KernelSIMD"),
 
         // MARK: - Plotting: PNG figures (libpng through the _PNGShim C target, FreeType text)
         .target(name: "_PNGShim", dependencies: ["CPNG"]),

@@ -31,6 +31,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Analytic kernel at N = 1000 only (a quick smoke run).")
     var quick = false
 
+    @Option(help: "Run only the workloads whose name contains this text (the dgemm roofline always runs, as every bound is taken at its rate).")
+    var filter: String?
+
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
         guard gemmSize >= 1 else { throw ValidationError("--gemm-size must be at least 1") }
@@ -39,42 +42,75 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         if let t = threads { BLAS.setThreadCount(t) }
-        print("BLAS: \(BLAS.libraryDescription); threads \(BLAS.threadCount)")
+        print("BLAS: \(BLAS.libraryDescription); threads \(BLAS.threadCount); ReLU kernel pass \(AnalyticKernel.vectorBits)-bit vectors")
         print("workload".padding(toLength: 44, withPad: " ", startingAt: 0) + "    median s  note")
         var rng = SeededGenerator(seed: 1)
+        var gemmRate: Double?
+        func wanted(_ name: String) -> Bool { filter.map { name.localizedCaseInsensitiveContains($0) } ?? true }
         func row(_ name: String, _ seconds: Double, _ note: String) {
             print(name.padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: " %11.4f  ", seconds) + note)
         }
-        let kernel = AnalyticKernel(depth: 4, activation: .relu, beta: 0.1)
-        if rfpOnly {
-            try rfpRows(kernel, &rng, row)
-            return
+        /// A workload with a lower bound: its flops at this run's dgemm rate.
+        func bounded(_ name: String, _ seconds: Double, flops: Double, bound: String, _ note: String = "") {
+            var text = note.isEmpty ? "" : note + "; "
+            if let rate = gemmRate {
+                text += String(format: "%.2f× its bound (%@ = %.3g flops at %.1f GFLOP/s = %.4f s)",
+                               seconds / (flops / rate), bound, flops, rate / 1e9, flops / rate)
+            }
+            row(name, seconds, text)
         }
+        let kernel = AnalyticKernel(depth: 4, activation: .relu, beta: 0.1)
         if !skipGemm {
             let n = gemmSize
             let a = Gaussian.matrix(rows: n, columns: n, using: &rng)
             let b = Gaussian.matrix(rows: n, columns: n, using: &rng)
             var c = Matrix(rows: n, columns: n)
             let t = Timing.median(repeats: repeats) { Matrix.gemm(a, b, into: &c) }
-            let gflops = 2.0 * Double(n) * Double(n) * Double(n) / t / 1e9
-            row("dgemm \(n)×\(n)", t, String(format: "%.1f GFLOP/s", gflops))
+            gemmRate = 2.0 * Double(n) * Double(n) * Double(n) / t
+            row("dgemm \(n)×\(n)", t, String(format: "%.1f GFLOP/s (the rate every bound below uses)", gemmRate! / 1e9))
         }
-        // Analytic NTK, L = 4, ReLU, β = 0.1, N×784 Gaussian inputs (targets: N=5000 ≤ 0.7 s,
-        // N=10000 ≤ 2.5 s; neural-tangents 0.6.5: 1.86 s and 7.7 s).
-        for n in analyticSizes {
+        if rfpOnly {
+            try rfpRows(kernel, &rng, row)
+            return
+        }
+        // Analytic NTK, L = 4, ReLU, β = 0.1, N×784 Gaussian inputs. Bound: the dsyrk's N²·d flops.
+        for n in analyticSizes where wanted("analytic NTK L=4 relu N=\(n) d=784") {
             let x = Gaussian.matrix(rows: n, columns: 784, using: &rng)
-            let t = Timing.median(repeats: repeats) { _ = kernel(x) }
-            row("analytic NTK L=4 relu N=\(n) d=784", t, target(["5000": 0.7, "10000": 2.5]["\(n)"]))
+            if n == analyticSizes.last {
+                // The product alone, for the split between it and the elementwise pass.
+                var g = [Double](repeating: 0, count: n * n)
+                let tp = Timing.median(repeats: repeats) {
+                    x.storage.withUnsafeBufferPointer { px in
+                        g.withUnsafeMutableBufferPointer { pg in
+                            Double.syrkUpper(n: n, k: 784, alpha: 1, px.baseAddress!, lda: 784, beta: 0, pg.baseAddress!, ldc: n)
+                        }
+                    }
+                }
+                bounded("  of which: the dsyrk x·xᵀ, N=\(n) d=784", tp, flops: Double(n) * Double(n) * 784, bound: "dsyrk N²d",
+                        "upper triangle, into memory already touched")
+            }
+            let t = Timing.median(repeats: repeats) { _ = kernel.ntk(x) }
+            bounded("analytic NTK L=4 relu N=\(n) d=784", t, flops: Double(n) * Double(n) * 784, bound: "dsyrk N²d",
+                    "Θ only")
+            var into = Matrix(rows: n, columns: n)
+            let ti = Timing.median(repeats: repeats) { kernel.ntk(x, into: &into) }
+            bounded("  Θ into an N×N matrix, N=\(n)", ti, flops: Double(n) * Double(n) * 784, bound: "dsyrk N²d",
+                    "memory already touched, as the dsyrk bound's")
+            if n == analyticSizes.last {
+                let tb = Timing.median(repeats: repeats) { _ = kernel(x) }
+                bounded("  Σ and Θ both, N=\(n)", tb, flops: Double(n) * Double(n) * 784, bound: "dsyrk N²d",
+                        "two N×N outputs")
+            }
         }
-        // Empirical NTK, L = 4, one output, N = 1000 inputs in d = 784 (target width 2000 ≤ 0.9 s).
+        // Empirical NTK, L = 4, one output, N = 1000 inputs in d = 784.
         let xe = Gaussian.matrix(rows: 1000, columns: 784, using: &rng)
-        for w in [500, 2000] {
+        for w in [500, 2000] where wanted("empirical NTK L=4 width=\(w) N=1000") {
             let net = MLP(inputDimension: 784, width: w, depth: 4, outputs: 1, seed: 2)
             let t = Timing.median(repeats: repeats) { _ = net.empiricalNTK(xe) }
-            row("empirical NTK L=4 width=\(w) N=1000", t, target(w == 2000 ? 0.9 : nil))
+            row("empirical NTK L=4 width=\(w) N=1000", t, "")
         }
-        // One full-batch GD step, width 500, L = 4, N = 1000, 10 outputs (target ≤ 0.075 s).
-        do {
+        // One full-batch GD step, width 500, L = 4, N = 1000, 10 outputs. Bound: its gemms.
+        if wanted("GD step L=4 width=500 N=1000 O=10") {
             var net = MLP(inputDimension: 784, width: 500, depth: 4, outputs: 10, seed: 3)
             let y = Gaussian.matrix(rows: 1000, columns: 10, using: &rng)
             // `steps` GD steps per call; report the time per step (setup amortised).
@@ -82,26 +118,32 @@ struct Bench: ParsableCommand {
             let t = try Timing.median(repeats: repeats) {
                 try net.train(inputs: xe, targets: y, steps: steps, learningRate: 1e-3)
             } / Double(steps)
-            row("GD step L=4 width=500 N=1000 O=10", t, target(0.075))
+            bounded("GD step L=4 width=500 N=1000 O=10", t, flops: Self.stepFlops(net.widths, inputs: 1000),
+                    bound: "forward+backward+update gemms")
         }
         // Fig. 1's hot loop: one GD step at width 10000, L = 4, N = 50 inputs in d = 2, one output.
         // Each step touches the two 10⁴×10⁴ hidden matrices (~6·10¹⁰ flops).
         if !quick {
-            var net = MLP(inputDimension: 2, width: 10000, depth: 4, outputs: 1, seed: 4)
-            let x = Gaussian.matrix(rows: 50, columns: 2, using: &rng)
-            let y = Gaussian.matrix(rows: 50, columns: 1, using: &rng)
-            let steps = 10   // the float32 run converts the parameters once per call
-            for precision in TrainingPrecision.allCases {
+            for precision in TrainingPrecision.allCases where wanted("Fig. 1 GD step width=10000 N=50, \(precision)") {
+                var net = MLP(inputDimension: 2, width: 10000, depth: 4, outputs: 1, seed: 4)
+                let x = Gaussian.matrix(rows: 50, columns: 2, using: &rng)
+                let y = Gaussian.matrix(rows: 50, columns: 1, using: &rng)
+                let steps = 10   // the float32 run converts the parameters once per call
                 let t = try Timing.median(repeats: repeats) {
                     try net.train(inputs: x, targets: y, steps: steps, learningRate: 1e-3, precision: precision)
                 } / Double(steps)
-                row("Fig. 1 GD step width=10000 N=50, \(precision)", t,
-                    String(format: "%.1f GFLOP/s", 6 * 50 * 2e8 / t / 1e9))
+                let flops = Self.stepFlops(net.widths, inputs: 50)
+                if precision == .float64 {
+                    bounded("Fig. 1 GD step width=10000 N=50, \(precision)", t, flops: flops, bound: "its gemms",
+                            String(format: "%.1f GFLOP/s", flops / t / 1e9))
+                } else {
+                    row("Fig. 1 GD step width=10000 N=50, \(precision)", t, String(format: "%.1f GFLOP/s", flops / t / 1e9))
+                }
             }
         }
-        // t = ∞ (ridgeless) prediction: N = 5000 train, 1000 test, analytic-NTK-like SPD kernel
-        // (Cholesky + solve + one gemm; target ≤ 1.0 s).
-        do {
+        // t = ∞ (ridgeless) prediction: N = 5000 train, 1000 test, 10 outputs, kernels given.
+        // Bound: one Cholesky (N³/3), its solve (2N²·10) and the test gemm (2·1000·N·10).
+        if wanted("t=∞ prediction N=5000 train, 1000 test") {
             let xt = Gaussian.matrix(rows: 6000, columns: 784, using: &rng)
             let k = kernel(xt).ntk
             let ktt = Matrix(rows: 5000, columns: 5000) { k[$0, $1] }
@@ -110,9 +152,22 @@ struct Bench: ParsableCommand {
             let t = try Timing.median(repeats: repeats) {
                 _ = try KernelRegression(kTrainTrain: ktt, yTrain: y).predict(kTestTrain: kst)
             }
-            row("t=∞ prediction N=5000 train, 1000 test", t, target(1.0))
+            let n = 5000.0
+            bounded("t=∞ prediction N=5000 train, 1000 test", t, flops: n * n * n / 3 + 2 * n * n * 10 + 2 * 1000 * n * 10,
+                    bound: "dpotrf+dpotrs+gemm")
         }
-        try rfpRows(kernel, &rng, row)
+        if filter == nil || wanted("RFP") || wanted("Cholesky") || wanted("ntk predict") { try rfpRows(kernel, &rng, row) }
+    }
+
+    /// Flops of one full-batch GD step of an MLP with these widths on `n` inputs: the forward
+    /// products, the backward products that form δ(ℓ) for ℓ ≥ 1, and the weight updates.
+    static func stepFlops(_ widths: [Int], inputs n: Int) -> Double {
+        var f = 0.0
+        for l in 0..<(widths.count - 1) {
+            let layer = 2 * Double(n) * Double(widths[l]) * Double(widths[l + 1])
+            f += layer * (l == 0 ? 2 : 3)     // forward + update (+ backward into layer ℓ ≥ 1)
+        }
+        return f
     }
 
     func rfpRows(_ kernel: AnalyticKernel, _ rng: inout SeededGenerator, _ row: (String, Double, String) -> Void) throws {

@@ -120,10 +120,9 @@ struct KernelCommand: ParsableCommand {
         let (a, b) = try common.validated()
         let kernel = AnalyticKernel(depth: common.depth, activation: common.activation, weightStd: common.wStd,
                                     biasStd: common.bStd, parametrization: common.parametrization)
-        try common.requireMemory(kernel.memoryEstimate(n1: a.rows, n2: b?.rows ?? a.rows),
+        try common.requireMemory(kernel.memoryEstimate(n1: a.rows, n2: b?.rows ?? a.rows, outputs: kind == .ntk ? .ntk : .nngp),
                                  "the \(a.rows)×\(b?.rows ?? a.rows) kernel at depth \(common.depth)")
-        let k = kernel(a, b)
-        try common.emit(kind == .ntk ? k.ntk : k.nngp, inputs: common.inputNames)
+        try common.emit(kind == .ntk ? kernel.ntk(a, b) : kernel.nngp(a, b), inputs: common.inputNames)
     }
 }
 

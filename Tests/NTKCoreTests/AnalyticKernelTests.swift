@@ -231,3 +231,59 @@ final class AnalyticKernelTests: XCTestCase {
         }
     }
 }
+
+/// The vectorised C pass of the ReLU kernel (`_KernelSIMD`, AVX-512/AVX2/SSE2) returns the Swift
+/// reference loop's bits: same operations, no fused multiply-adds.
+final class VectorisedReLUKernelTests: XCTestCase {
+    func testVectorisedPassEqualsSwiftReferenceBitForBit() {
+        var rng = SeededGenerator(seed: 21)
+        // 37 rows (not a multiple of any vector width), with duplicated, antipodal, scaled and
+        // zero rows so that ρ = ±1, ρ = 0 and the clipped discriminant all occur.
+        var x = Gaussian.matrix(rows: 37, columns: 9, using: &rng)
+        for j in 0..<9 {
+            x[1, j] = x[0, j]; x[2, j] = -x[0, j]; x[3, j] = 3 * x[0, j]; x[4, j] = 0
+        }
+        let x2 = Gaussian.matrix(rows: 13, columns: 9, using: &rng)
+        defer { RecursionSpec.vectorisedReLU = true }
+        for depth in [1, 2, 4, 7] {
+            for (w, b) in [(1.0, 0.1), (1.3, 0.0), (0.7, 0.5)] {
+                let k = AnalyticKernel(depth: depth, activation: .relu, weightStd: w, biasStd: b)
+                RecursionSpec.vectorisedReLU = false
+                let ref = k(x), refCross = k(x, x2)
+                RecursionSpec.vectorisedReLU = true
+                XCTAssertGreaterThan(RecursionSpec.vectorBits, 64)
+                let vec = k(x), vecCross = k(x, x2)
+                XCTAssertEqual(vec.ntk.storage, ref.ntk.storage, "Θ, L=\(depth) σw=\(w) σb=\(b)")
+                XCTAssertEqual(vec.nngp.storage, ref.nngp.storage, "Σ, L=\(depth) σw=\(w) σb=\(b)")
+                XCTAssertEqual(vecCross.ntk.storage, refCross.ntk.storage, "cross Θ, L=\(depth)")
+                XCTAssertEqual(vecCross.nngp.storage, refCross.nngp.storage, "cross Σ, L=\(depth)")
+                // One kernel alone (one matrix in memory) gives the same bits, both paths.
+                for vectorised in [false, true] {
+                    RecursionSpec.vectorisedReLU = vectorised
+                    XCTAssertEqual(k.ntk(x).storage, ref.ntk.storage, "Θ alone, L=\(depth) vectorised \(vectorised)")
+                    var reused = Matrix(rows: 37, columns: 37) { _, _ in .nan }, wrongShape = Matrix(rows: 2, columns: 3)
+                    k.ntk(x, into: &reused)
+                    k.ntk(x, x2, into: &wrongShape)
+                    XCTAssertEqual(reused.storage, ref.ntk.storage, "Θ into a matrix, L=\(depth)")
+                    XCTAssertEqual(wrongShape.storage, refCross.ntk.storage, "Θ into a wrongly shaped matrix, L=\(depth)")
+                    XCTAssertEqual(k.nngp(x).storage, ref.nngp.storage, "Σ alone, L=\(depth)")
+                    XCTAssertEqual(k.ntk(x, x2).storage, refCross.ntk.storage, "cross Θ alone, L=\(depth)")
+                    XCTAssertEqual(k.nngp(x, x2).storage, refCross.nngp.storage, "cross Σ alone, L=\(depth)")
+                }
+            }
+        }
+    }
+
+    func testSingleKernelsEqualBothForErfAndIdentity() {
+        var rng = SeededGenerator(seed: 22)
+        let x = Gaussian.matrix(rows: 70, columns: 5, using: &rng), x2 = Gaussian.matrix(rows: 66, columns: 5, using: &rng)
+        for act in [Activation.erf, .identity] {
+            let k = AnalyticKernel(depth: 3, activation: act, weightStd: 1.2, biasStd: 0.3)
+            let both = k(x), cross = k(x, x2)
+            XCTAssertEqual(k.ntk(x).storage, both.ntk.storage, "\(act)")
+            XCTAssertEqual(k.nngp(x).storage, both.nngp.storage, "\(act)")
+            XCTAssertEqual(k.ntk(x, x2).storage, cross.ntk.storage, "\(act)")
+            XCTAssertEqual(k.nngp(x, x2).storage, cross.nngp.storage, "\(act)")
+        }
+    }
+}

@@ -78,4 +78,10 @@ final class ThreadCountDeterminismTests: XCTestCase {
         (c.samples, c.width, c.iterations) = (40, 64, 10)
         try assertSameBytes("fig6") { try Fig6RandomLabels.compute(c, seed: 5).output.csv.text }
     }
+
+    func testFig7() throws {
+        var c = Fig7PNTKApproximation.Config.forScale(.quick)
+        (c.widths, c.seeds, c.trainDigits, c.testDigits) = ([32, 64], 2, 12, 20)
+        try assertSameBytes("fig7") { try Fig7PNTKApproximation.compute(c, seed: 5).output.csv.text }
+    }
 }

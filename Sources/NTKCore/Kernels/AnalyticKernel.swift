@@ -1,5 +1,6 @@
 import CBLAS
 import Foundation
+import _KernelSIMD
 
 /// Infinite-width NNGP and NTK kernels of a fully connected network in the NTK parametrisation
 /// (Jacot, Gabriel & Hongler 2018, Prop. 1 and Thm 1; docs/SPEC.md §1.3):
@@ -67,6 +68,28 @@ public struct AnalyticKernel: Sendable {
         spec.evaluate(activation, x1, x2)
     }
 
+    /// Θ(L) alone: the same numbers as `callAsFunction(_:_:).ntk`, with one N1×N2 matrix in
+    /// memory instead of two.
+    public func ntk(_ x1: Matrix, _ x2: Matrix? = nil) -> Matrix {
+        spec.evaluate(activation, x1, x2, outputs: .ntk).ntk!
+    }
+
+    /// Θ(L) alone, written into `result`, whose storage is reused when it already has the
+    /// N1×N2 shape (as BLAS writes into a given C): no fresh pages to fault in, which on this
+    /// machine costs about 0.4 s per 800 MB.
+    public func ntk(_ x1: Matrix, _ x2: Matrix? = nil, into result: inout Matrix) {
+        result = spec.evaluate(activation, x1, x2, outputs: .ntk, reusing: &result).ntk!
+    }
+
+    /// Σ(L) alone: the same numbers as `callAsFunction(_:_:).nngp`, with one matrix in memory.
+    public func nngp(_ x1: Matrix, _ x2: Matrix? = nil) -> Matrix {
+        spec.evaluate(activation, x1, x2, outputs: .nngp).nngp!
+    }
+
+    /// The vector width, in bits, of the ReLU elementwise pass on this CPU (512 AVX-512, 256
+    /// AVX2, 128 SSE2; see `_KernelSIMD`).
+    public static var vectorBits: Int { RecursionSpec.vectorBits }
+
     /// The exact diagonals (Σ(L)(x,x), Θ(L)(x,x)) for each row x of `x`.
     public func diagonal(_ x: Matrix) -> (nngp: [Double], ntk: [Double]) {
         spec.diagonal(activation, x)
@@ -75,6 +98,12 @@ public struct AnalyticKernel: Sendable {
 
 /// The shared recursion of `AnalyticKernel`, `ADHKernel` (different scalings) and the Arora H∞.
 struct RecursionSpec: Sendable {
+    /// Whether the ReLU pass runs the vectorised C kernel (`_KernelSIMD`) rather than the Swift
+    /// loop below; both give the same bits. Tests switch it off to compare.
+    nonisolated(unsafe) static var vectorisedReLU = true
+    /// The vector width the ReLU pass runs at (512, 256 or 128 bits), for benchmarks and records.
+    static var vectorBits: Int { vectorisedReLU ? Int(ntk_relu_segment_vector_bits()) : 64 }
+
     /// Σ(first) = inputScale·x·x' (/ d when `inputDivideByDimension`) + b2.
     var inputScale: Double
     var inputDivideByDimension: Bool
@@ -115,12 +144,23 @@ struct RecursionSpec: Sendable {
         return (d[d.count - 1], t)
     }
 
-    func evaluate(_ activation: Activation, _ x1: Matrix, _ x2: Matrix?) -> Kernel {
+    func evaluate(_ activation: Activation, _ x1: Matrix, _ x2: Matrix?, outputs: KernelOutputs = .both) -> (nngp: Matrix?, ntk: Matrix?) {
+        var none = Matrix(rows: 0, columns: 0)
+        return evaluate(activation, x1, x2, outputs: outputs, reusing: &none)
+    }
+
+    func evaluate(_ activation: Activation, _ x1: Matrix, _ x2: Matrix?, outputs: KernelOutputs,
+                  reusing reuse: inout Matrix) -> (nngp: Matrix?, ntk: Matrix?) {
         switch activation {
-        case .relu: return evaluate(ReLUDual.self, activation, x1, x2)
-        case .erf: return evaluate(ErfDual.self, activation, x1, x2)
-        case .identity: return evaluate(IdentityDual.self, activation, x1, x2)
+        case .relu: return evaluate(ReLUDual.self, activation, x1, x2, outputs: outputs, reusing: &reuse)
+        case .erf: return evaluate(ErfDual.self, activation, x1, x2, outputs: outputs, reusing: &reuse)
+        case .identity: return evaluate(IdentityDual.self, activation, x1, x2, outputs: outputs, reusing: &reuse)
         }
+    }
+
+    func evaluate(_ activation: Activation, _ x1: Matrix, _ x2: Matrix?) -> Kernel {
+        let k = evaluate(activation, x1, x2, outputs: .both)
+        return Kernel(nngp: k.nngp!, ntk: k.ntk!)
     }
 
     /// An n1×n2 matrix whose storage is left uninitialised (every entry is written later).
@@ -129,7 +169,9 @@ struct RecursionSpec: Sendable {
         return Matrix(rows: n1, columns: n2, storage: s)
     }
 
-    func evaluate<D: DualActivation>(_ dual: D.Type, _ activation: Activation, _ x1: Matrix, _ x2: Matrix?) -> Kernel {
+    func evaluate<D: DualActivation>(_ dual: D.Type, _ activation: Activation, _ x1: Matrix, _ x2: Matrix?,
+                                     outputs: KernelOutputs = .both,
+                                     reusing reuse: inout Matrix) -> (nngp: Matrix?, ntk: Matrix?) {
         if let x2 { precondition(x1.columns == x2.columns, "inputs have \(x1.columns) and \(x2.columns) columns") }
         let symmetric = x2 == nil
         let n1 = x1.rows, n2 = x2?.rows ?? x1.rows, d = x1.columns
@@ -142,25 +184,44 @@ struct RecursionSpec: Sendable {
             prep1 += diag1.sigma[l].map { D.prepare($0) }
             prep2 += diag2.sigma[l].map { D.prepare($0) }
         }
-        // S ← (inputScale/d)·X1X2ᵀ (upper triangle only when symmetric).
-        var sMat = RecursionSpec.uninitialized(n1, n2)
-        var tMat = RecursionSpec.uninitialized(n1, n2)
+        // Only the kernels asked for are stored: one N1×N2 matrix instead of two halves the
+        // memory, the page faults of fresh memory and the traffic. The product (inputScale/d)·X1X2ᵀ
+        // goes into the first kept matrix (upper triangle only when symmetric); the working Σ of
+        // a kernel that is not kept lives in a 64-entry scratch row.
+        let keepS = outputs != .ntk, keepT = outputs != .nngp
+        // `reuse`, when it has the right shape, becomes the storage of the single output asked
+        // for (moved, so written in place: no fresh pages to fault in).
+        var given = Matrix(rows: 0, columns: 0)
+        if outputs != .both && reuse.rows == n1 && reuse.columns == n2 { swap(&given, &reuse) }
+        func storage() -> Matrix {
+            if given.rows == n1 && given.columns == n2 {
+                var m = Matrix(rows: 0, columns: 0)
+                swap(&m, &given)
+                return m
+            }
+            return RecursionSpec.uninitialized(n1, n2)
+        }
+        var sMat = keepS ? storage() : Matrix(rows: 0, columns: 0)
+        var tMat = keepT ? storage() : Matrix(rows: 0, columns: 0)
         let alpha = inputScale / (inputDivideByDimension ? Double(d) : 1)
-        if n1 > 0 && n2 > 0 {
+        func formProduct(_ p: inout Matrix) {
+            guard n1 > 0 && n2 > 0 else { return }
             if d == 0 {
-                for k in 0..<(n1 * n2) { sMat.storage[k] = 0 }
+                for k in 0..<(n1 * n2) { p.storage[k] = 0 }
             } else if let x2 {
-                Matrix.gemm(x1, x2, transB: .transpose, alpha: alpha, beta: 0, into: &sMat)
+                Matrix.gemm(x1, x2, transB: .transpose, alpha: alpha, beta: 0, into: &p)
             } else {
                 x1.storage.withUnsafeBufferPointer { px in
-                    sMat.storage.withUnsafeMutableBufferPointer { ps in
+                    p.storage.withUnsafeMutableBufferPointer { pp in
                         Double.syrkUpper(n: n1, k: d, alpha: alpha, px.baseAddress!, lda: d, beta: 0,
-                                         ps.baseAddress!, ldc: n1)
+                                         pp.baseAddress!, ldc: n1)
                     }
                 }
             }
         }
+        if keepS { formProduct(&sMat) } else { formProduct(&tMat) }
         let b2 = self.b2, w2 = self.w2
+        let vectorised = D.self == ReLUDual.self && RecursionSpec.vectorisedReLU
         // Work items: general case, plain row ranges; symmetric case, 64-row block-rows of the
         // upper triangle processed tile by tile, each tile also written to its mirror image
         // (the transpose stays in cache, so no separate mirroring pass).
@@ -172,32 +233,45 @@ struct RecursionSpec: Sendable {
             tMat.storage.withUnsafeMutableBufferPointer { pt in
                 prep1.withUnsafeBufferPointer { pp1 in
                     prep2.withUnsafeBufferPointer { pp2 in
-                        let sp = SharedPointer(base: ps.baseAddress!), tp = SharedPointer(base: pt.baseAddress!)
-                        let q1 = SharedPointer(base: UnsafeMutablePointer(mutating: pp1.baseAddress ?? UnsafePointer(ps.baseAddress!)))
-                        let q2 = SharedPointer(base: UnsafeMutablePointer(mutating: pp2.baseAddress ?? UnsafePointer(ps.baseAddress!)))
-                        // Runs the fused recursion on row i, columns j0..<j1; optionally mirrors.
-                        // Layer-outer, column-inner: the entries of one layer are independent, so
-                        // their sqrt/divisions overlap (entry-outer order was latency-bound).
+                        let sp = keepS ? SendablePointer(ps.baseAddress!) : nil
+                        let tp = keepT ? SendablePointer(pt.baseAddress!) : nil
+                        let q1 = SendablePointer(pp1.baseAddress ?? UnsafePointer(bitPattern: 8)!)
+                        let q2 = SendablePointer(pp2.baseAddress ?? UnsafePointer(bitPattern: 8)!)
+                        // Runs the fused recursion on row i, columns j0..<j1 (at most `tile`);
+                        // optionally mirrors. Layer-outer, column-inner: the entries of one layer
+                        // are independent, so their sqrt/divisions overlap.
                         @Sendable @inline(__always)
                         func segment(_ i: Int, _ j0: Int, _ j1: Int, mirror: Bool) {
                             guard j0 < j1 else { return }
-                            let s = sp.base + i * n2, t = tp.base + i * n2, a = q1.base, b = q2.base
-                            for j in j0..<j1 { let v = s[j] + b2; s[j] = v; t[j] = v }
-                            var l = 0
-                            while l < steps {
-                                let al = a[l * n1 + i], bl = b + l * n2
-                                for j in j0..<j1 {
-                                    let (e, ed) = D.dual(al, bl[j], s[j])
-                                    let sv = w2 * e + b2
-                                    s[j] = sv
-                                    t[j] = t[j] * (w2 * ed) + sv
+                            withUnsafeTemporaryAllocation(of: Double.self, capacity: tile) { scratch in
+                                let count = j1 - j0
+                                let s: UnsafeMutablePointer<Double>, t: UnsafeMutablePointer<Double>
+                                if let sp { s = sp.base + i * n2 + j0 } else {
+                                    s = scratch.baseAddress!
+                                    s.update(from: tp!.base + i * n2 + j0, count: count)   // the product
                                 }
-                                l += 1
-                            }
-                            if mirror {
-                                for j in j0..<j1 {
-                                    sp.base[j * n2 + i] = s[j]
-                                    tp.base[j * n2 + i] = t[j]
+                                t = tp.map { $0.base + i * n2 + j0 } ?? scratch.baseAddress!
+                                let a = q1.base + i, b = q2.base + j0
+                                if vectorised {
+                                    // The same operations in C, vectorised (bit-identical, tested).
+                                    ntk_relu_segment(Int64(steps), a, Int64(n1), b, Int64(n2), s, t, Int64(count), w2, b2)
+                                } else {
+                                    for j in 0..<count { let v = s[j] + b2; s[j] = v; t[j] = v }
+                                    var l = 0
+                                    while l < steps {
+                                        let al = a[l * n1], bl = b + l * n2
+                                        for j in 0..<count {
+                                            let (e, ed) = D.dual(al, bl[j], s[j])
+                                            let sv = w2 * e + b2
+                                            s[j] = sv
+                                            t[j] = t[j] * (w2 * ed) + sv
+                                        }
+                                        l += 1
+                                    }
+                                }
+                                if mirror {
+                                    if let sp { for j in 0..<count { sp.base[(j0 + j) * n2 + i] = s[j] } }
+                                    if let tp { for j in 0..<count { tp.base[(j0 + j) * n2 + i] = t[j] } }
                                 }
                             }
                         }
@@ -212,21 +286,29 @@ struct RecursionSpec: Sendable {
                                         for i in i0..<i1 { segment(i, Swift.max(j0, i + 1), j1, mirror: true) }
                                         j0 = j1
                                     }
-                                    for i in i0..<i1 {
-                                        sp.base[i * n1 + i] = last[i]       // exact diagonal
-                                        tp.base[i * n1 + i] = thetaDiag[i]
+                                    for i in i0..<i1 {                   // exact diagonal
+                                        sp?.base[i * n1 + i] = last[i]
+                                        tp?.base[i * n1 + i] = thetaDiag[i]
                                     }
                                 }
                             }
                         } else {
                             ParallelRows.forEach(items) { rows in
-                                for i in rows { segment(i, 0, n2, mirror: false) }
+                                for i in rows {
+                                    var j0 = 0
+                                    while j0 < n2 { segment(i, j0, Swift.min(n2, j0 + tile), mirror: false); j0 += tile }
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        return Kernel(nngp: sMat, ntk: tMat)
+        return (keepS ? sMat : nil, keepT ? tMat : nil)
     }
+}
+
+/// Which infinite-width kernels to compute: each one kept costs an N1×N2 matrix.
+public enum KernelOutputs: Sendable {
+    case both, nngp, ntk
 }

@@ -1,5 +1,6 @@
 import CBLAS
 import Foundation
+import _KernelSIMD
 
 /// A floating-point type OpenBLAS computes in: `Double` (the d-routines) or `Float` (the
 /// s-routines). Lets one algorithm (gradient descent on raw buffers) run in either precision;
@@ -14,6 +15,10 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable {
     /// `lda` (?gemv): one single-threaded OpenBLAS call. Callers use `gemv`.
     static func gemvBlock(_ trans: Transpose, rows: Int, columns: Int, alpha: Self, _ a: UnsafePointer<Self>,
                           lda: Int, _ x: UnsafePointer<Self>, beta: Self, _ y: UnsafeMutablePointer<Self>)
+    /// out[k] = max(z[k], 0) for k < count (vectorised C, `_KernelSIMD`).
+    static func reluForward(_ z: UnsafePointer<Self>, _ out: UnsafeMutablePointer<Self>, count: Int)
+    /// g[k] ← z[k] > 0 ? g[k] : 0 for k < count (vectorised C, `_KernelSIMD`).
+    static func reluBackward(_ g: UnsafeMutablePointer<Self>, _ z: UnsafePointer<Self>, count: Int)
     /// The error function in this precision.
     static func erf(_ x: Self) -> Self
     /// eˣ in this precision.
@@ -35,6 +40,12 @@ extension Double: BLASScalar {
         cblas_dgemv(CblasRowMajor, trans.cblas, Int32(rows), Int32(columns), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
 
+    @inlinable public static func reluForward(_ z: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int) {
+        ntk_relu_forward_d(z, out, Int64(count))
+    }
+    @inlinable public static func reluBackward(_ g: UnsafeMutablePointer<Double>, _ z: UnsafePointer<Double>, count: Int) {
+        ntk_relu_backward_d(g, z, Int64(count))
+    }
     @inlinable public static func erf(_ x: Double) -> Double { Foundation.erf(x) }
     @inlinable public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
 }
@@ -54,6 +65,12 @@ extension Float: BLASScalar {
         cblas_sgemv(CblasRowMajor, trans.cblas, Int32(rows), Int32(columns), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
 
+    @inlinable public static func reluForward(_ z: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int) {
+        ntk_relu_forward_f(z, out, Int64(count))
+    }
+    @inlinable public static func reluBackward(_ g: UnsafeMutablePointer<Float>, _ z: UnsafePointer<Float>, count: Int) {
+        ntk_relu_backward_f(g, z, Int64(count))
+    }
     @inlinable public static func erf(_ x: Float) -> Float { Foundation.erff(x) }
     @inlinable public static func exp(_ x: Float) -> Float { Foundation.expf(x) }
 }

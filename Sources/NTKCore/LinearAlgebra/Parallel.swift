@@ -23,7 +23,7 @@ public enum Parallel {
         let lock = NSLock()
         var workers: Int
         var minimumBlockFlops = 1.0e7
-        var minimumBlockSize = 256
+        var minimumBlockSize = 128
         init() {
             // OpenBLAS reads OPENBLAS_NUM_THREADS (or the core count) at start-up: keep that as
             // the default worker count, then pin OpenBLAS itself to one thread.

@@ -35,23 +35,41 @@ public enum Activation: String, Sendable, CaseIterable, CustomStringConvertible 
     /// out[k] = σ(z[k]) over whole buffers, in either BLAS precision (a tight loop the compiler
     /// can vectorise for ReLU).
     func apply<T: BLASScalar>(_ z: UnsafeBufferPointer<T>, into out: UnsafeMutableBufferPointer<T>) {
-        let n = z.count
-        switch self {
-        case .relu: for k in 0..<n { out[k] = Swift.max(z[k], 0) }
-        case .erf: for k in 0..<n { out[k] = T.erf(z[k]) }
-        case .identity: for k in 0..<n { out[k] = z[k] }
+        let zp = SendablePointer(z.baseAddress ?? UnsafePointer(bitPattern: 8)!)
+        let op = SendablePointer(out.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
+        let activation = self
+        Activation.inChunks(z.count) { r in
+            let z = zp.base, out = op.base
+            switch activation {
+            case .relu: T.reluForward(z + r.lowerBound, out + r.lowerBound, count: r.count)
+            case .erf: for k in r { out[k] = T.erf(z[k]) }
+            case .identity: for k in r { out[k] = z[k] }
+            }
         }
     }
 
     /// g[k] ← g[k]·σ'(z[k]): the backprop step through the nonlinearity.
     func multiplyByDerivative<T: BLASScalar>(_ g: UnsafeMutableBufferPointer<T>, at z: UnsafeBufferPointer<T>) {
-        let n = g.count
-        switch self {
-        case .relu: for k in 0..<n { g[k] = z[k] > 0 ? g[k] : 0 }
-        case .erf:
-            let c = T(1.1283791670955126)   // 2/√π
-            for k in 0..<n { g[k] *= c * T.exp(-z[k] * z[k]) }
-        case .identity: break
+        let gp = SendablePointer(g.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
+        let zp = SendablePointer(z.baseAddress ?? UnsafePointer(bitPattern: 8)!)
+        let activation = self
+        Activation.inChunks(g.count) { r in
+            let g = gp.base, z = zp.base
+            switch activation {
+            case .relu: T.reluBackward(g + r.lowerBound, z + r.lowerBound, count: r.count)
+            case .erf:
+                let c = T(1.1283791670955126)   // 2/√π
+                for k in r { g[k] *= c * T.exp(-z[k] * z[k]) }
+            case .identity: break
+            }
         }
+    }
+
+    /// Runs `body` over 0..<n in chunks of 2¹⁵ entries on `Parallel.workerCount` threads (each
+    /// entry is computed on its own, so the result does not depend on the thread count).
+    static func inChunks(_ n: Int, _ body: @Sendable (Range<Int>) -> Void) {
+        let chunk = 1 << 15
+        if n <= chunk { body(0..<n); return }
+        Parallel.forEach((n + chunk - 1) / chunk) { c in body((c * chunk)..<Swift.min(n, (c + 1) * chunk)) }
     }
 }

@@ -5,11 +5,12 @@ import Foundation
 // means the sizes overflow 64-bit arithmetic.
 
 extension AnalyticKernel {
-    /// Bytes for the kernel of N1 against N2 inputs: the two N1×N2 outputs plus the per-layer
-    /// diagonals (twice: raw and prepared) of both input sets.
-    public func memoryEstimate(n1: Int, n2: Int) -> Int? {
+    /// Bytes for the kernel of N1 against N2 inputs: the N1×N2 outputs (two for `.both`, one
+    /// for `.ntk` or `.nngp`) plus the per-layer diagonals (twice: raw and prepared) of both
+    /// input sets.
+    public func memoryEstimate(n1: Int, n2: Int, outputs: KernelOutputs = .both) -> Int? {
         let p = MemoryBudget.product
-        return MemoryBudget.sum(p(16, n1, n2), p(32, depth, n1 + n2))
+        return MemoryBudget.sum(p(outputs == .both ? 16 : 8, n1, n2), p(32, depth, n1 + n2))
     }
 }
 
