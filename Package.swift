@@ -122,6 +122,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "lee2018-nngp-mnist",
+            dependencies: [
+                "NTKCore", "NTKFigures", "NTKPlot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         // MARK: - Tests
         .testTarget(name: "NTKCoreTests", dependencies: ["NTKCore", "CZlib"]),

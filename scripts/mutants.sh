@@ -26,6 +26,8 @@ faults=(
   "8|float32 rounding inside the analytic ReLU kernel|Sources/NTKCore/Kernels/AnalyticKernel+ReLU.swift|s/let s = disc\.squareRoot\(\)/let s = Double(Float(disc.squareRoot()))/|AnalyticKernelTests"
   "9|Arora network without the antisymmetric pairing (u(0) ≠ 0)|Sources/NTKCore/Network/TwoLayerReLU.swift|s/a \+= a\.map \{ -\\\$0 \}/a += a/|testFig6Quick"
   "10|claim 15 recorded as a prediction instead of a calibration|Sources/NTKFigures/Figures/Fig5MNISTKernelPCA.swift|s/let kind = ClaimKind\.calibration\(/let kind = ClaimKind.prediction; _ = (/|testFig5Quick"
+  "11|Lee et al.'s σ_w² used as σ_w (no square root)|Sources/NTKFigures/Figures/Lee2018NNGPMNIST.swift|s/weightStd: weightVariance\.squareRoot\(\)/weightStd: weightVariance/|testLee2018Quick"
+  "12|MNIST images not standardised per image (only the mean pixel subtracted)|Sources/NTKFigures/Figures/Lee2018NNGPMNIST.swift|s/for j in 0\.\.<d \{ row\[j\] = \(row\[j\] - mean\) \* inv \}//|testLee2018Quick"
 )
 
 selected=("$@")

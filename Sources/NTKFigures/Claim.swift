@@ -7,6 +7,7 @@ public enum Source: String, Codable, Sendable {
     case proposal = "[Prop]"
     case arora = "Arora et al. 2019"
     case lee = "Lee et al. 2019"
+    case lee2018 = "Lee et al. 2018"
 }
 
 /// What kind of evidence a claim is (docs/SPEC.md §4).
