@@ -56,7 +56,7 @@ for f in "${faults[@]}"; do
     mv "$file.orig" "$file"; rows+=("| $id | $what | — | **does not build** (build-$id.log) |"); missed=1; continue
   fi
   swift test "${flags[@]}" --skip-build --disable-swift-testing --filter "$filter" >"$scratch/test-$id.log" 2>&1
-  caught=$(grep -oE "error: [A-Za-z]+\.test[A-Za-z0-9_]+" "$scratch/test-$id.log" | sed 's/error: //' | sort -u | paste -sd, - | sed 's/,/, /g')
+  caught=$(grep -oE "error: [A-Za-z0-9_]+\.test[A-Za-z0-9_]+" "$scratch/test-$id.log" | sed 's/error: //' | sort -u | paste -sd, - | sed 's/,/, /g')
   mv "$file.orig" "$file"
   if [ -n "$caught" ]; then rows+=("| $id | $what | \`$filter\` | caught by $caught |")
   else rows+=("| $id | $what | \`$filter\` | **NOT CAUGHT** |"); missed=1; fi

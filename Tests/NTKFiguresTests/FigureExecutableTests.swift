@@ -98,6 +98,26 @@ final class FigureExecutableTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp).sorted(), ["data", "fig5-mnist-kernel-pca.png"])
     }
 
+    /// The Lee et al. 2018 check: help names its claims, a bad option is one line and exit 2, and
+    /// claims-report reads its record next to the figures'.
+    func testLee2018HelpBadOptionAndClaimsReport() throws {
+        let help = try run("lee2018-nngp-mnist", ["--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.out.contains("L18-50k") && help.out.contains("--ntk-max-train"), help.out)
+        let bad = try run("lee2018-nngp-mnist", ["--ntk-max-train", "many", "--out", tmp])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertEqual(bad.err.split(separator: "\n").count, 1, bad.err)
+        let claim = Claim.bound("L18-1k", "s", source: .lee2018, kind: .prediction, quantity: "q", measured: 0, bound: 1,
+                                expected: "e", reason: "r")
+        let record = RunRecord(figure: Lee2018NNGPMNIST.name, title: "t", scale: .quick, seed: 0, parameters: [:],
+                               proposals: [], notes: [], gitCommit: "g", blas: "b", blasThreads: 1, commandLine: "c",
+                               date: "d", wallTimeSeconds: 1, claims: [claim])
+        try JSONEncoder().encode(record).write(to: URL(fileURLWithPath: "\(tmp!)/\(Lee2018NNGPMNIST.name).json"))
+        let report = try run("claims-report", ["--dir", tmp])
+        XCTAssertEqual(report.status, 0, report.err + report.out)
+        XCTAssertTrue(try String(contentsOfFile: "\(tmp!)/CLAIMS.md", encoding: .utf8).contains("L18-1k"))
+    }
+
     func testBadOptionsAndHelp() throws {
         let help = try run("fig1-ntk-circle", ["--help"])
         XCTAssertEqual(help.status, 0)

@@ -23,6 +23,9 @@ extension KernelPredictor {
     /// kernels once for all of them (one evaluation gives Σ and Θ together). `mode`, `time` and
     /// `packed` of `self` are ignored.
     ///
+    /// Progress phases are prefixed with the mode ("nngp: train kernel", "ntk: Cholesky …"); the
+    /// shared pass is "test predictions".
+    ///
     /// - Returns: one fit per mode (in order) and the seconds of the shared test pass.
     /// - Throws: `PredictionError.shapeMismatch`, `RFPError.notPositiveDefinite`.
     public func infiniteMeans(modes: [PredictorKernel], xTrain x: Matrix, yTrain y: Matrix, xTest xt: Matrix,
@@ -40,7 +43,9 @@ extension KernelPredictor {
             let start = Date()
             var p = self
             p.mode = m
+            let flops = Double(n) * Double(n) * Double(n) / 3
             let phase = "Cholesky of the packed \(n)×\(n) \(m.rawValue.uppercased()) kernel"
+                + String(format: " (%.2g flops, ≈ %.0f s at 100 GFLOP/s)", flops, flops / 1e11)
             let f = try p.packedCholesky(x, keepNNGP: false, phase: phase) { progress?("\(m.rawValue): \($0)", $1) }
             alphas.append(try f.cholesky.solve(y))
             fits.append(MeanFit(mode: m, mean: Matrix(rows: xt.rows, columns: y.columns), ridge: f.ridge,
