@@ -101,12 +101,8 @@ final class FigureExecutableTests: XCTestCase {
     /// The Lee et al. 2018 check: help names its claims, a bad option is one line and exit 2, and
     /// claims-report reads its record next to the figures'.
     func testLee2018HelpBadOptionAndClaimsReport() throws {
-        let help = try run("lee2018-nngp-mnist", ["--help"])
-        XCTAssertEqual(help.status, 0)
-        XCTAssertTrue(help.out.contains("L18-50k") && help.out.contains("--ntk-max-train"), help.out)
-        let bad = try run("lee2018-nngp-mnist", ["--ntk-max-train", "many", "--out", tmp])
-        XCTAssertEqual(bad.status, 2)
-        XCTAssertEqual(bad.err.split(separator: "\n").count, 1, bad.err)
+        try assertHelp("lee2018-nngp-mnist", contains: ["L18-50k", "--ntk-max-train"])
+        try assertRejected("lee2018-nngp-mnist", ["--ntk-max-train", "many", "--out", tmp], naming: "many")
         let claim = Claim.bound("L18-1k", "s", source: .lee2018, kind: .prediction, quantity: "q", measured: 0, bound: 1,
                                 expected: "e", reason: "r")
         let record = RunRecord(figure: Lee2018NNGPMNIST.name, title: "t", scale: .quick, seed: 0, parameters: [:],
@@ -119,16 +115,24 @@ final class FigureExecutableTests: XCTestCase {
     }
 
     func testBadOptionsAndHelp() throws {
-        let help = try run("fig1-ntk-circle", ["--help"])
-        XCTAssertEqual(help.status, 0)
-        XCTAssertTrue(help.out.contains("Figure 1") && help.out.contains("Claims checked"), help.out)
-        let bad = try run("fig2-ntk-convergence", ["--scale", "huge", "--out", tmp])
-        XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.err.contains("huge"), bad.err)
-        XCTAssertTrue(help.out.contains("--training-precision"), help.out)
-        let badPrecision = try run("fig1-ntk-circle", ["--training-precision", "float16", "--out", tmp])
-        XCTAssertNotEqual(badPrecision.status, 0)
-        XCTAssertTrue(badPrecision.err.contains("float16"), badPrecision.err)
+        try assertHelp("fig1-ntk-circle", contains: ["Figure 1", "Claims checked", "--training-precision"])
+        try assertRejected("fig2-ntk-convergence", ["--scale", "huge", "--out", tmp], naming: "huge")
+        try assertRejected("fig1-ntk-circle", ["--training-precision", "float16", "--out", tmp], naming: "float16")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp), [])
+    }
+
+    /// `--help` exits 0 and its text contains every string of `contains`.
+    func assertHelp(_ exe: String, contains: [String], line: UInt = #line) throws {
+        let help = try run(exe, ["--help"])
+        XCTAssertEqual(help.status, 0, line: line)
+        for c in contains { XCTAssertTrue(help.out.contains(c), "\(exe) --help lacks \(c)", line: line) }
+    }
+
+    /// A usage error: exit 2 and one stderr line naming the bad value.
+    func assertRejected(_ exe: String, _ args: [String], naming bad: String, line: UInt = #line) throws {
+        let r = try run(exe, args)
+        XCTAssertEqual(r.status, 2, line: line)
+        XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err, line: line)
+        XCTAssertTrue(r.err.contains(bad), r.err, line: line)
     }
 }
