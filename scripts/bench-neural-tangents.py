@@ -34,9 +34,11 @@ machine's MemAvailable falls below 1 GB (so a size that does not fit never reach
 a shared machine). Sizes run in increasing order and stop at the first that fails. `--save-inputs
 DIR` also writes DIR/N/{x_train,y_train,x_test}.npy and NT's mean as DIR/N/mean_nt.npy, for
 `ntk predict --x-train DIR/N/x_train.npy … --depth 4 --w-std 1 --b-std 0.1 --out mean.npy` on the
-same data. Example (README, 2026-12-03):
-    /tmp/nt/bin/python scripts/bench-neural-tangents.py --predict-sizes 5000,10000,15000,20000 \
+same data. The README's runs (2026-12-03): 10 000 and 15 000 fit (8.8 and 18.8 GB), 20 000 was
+killed at the 20 GB cap, and 16 000 (with --max-rss-gb 22) died of SIGSEGV in SciPy's OpenBLAS:
+    /tmp/nt/bin/python scripts/bench-neural-tangents.py --predict-sizes 10000,15000,20000 \
         --save-inputs /tmp/nt-predict
+    /tmp/nt/bin/python scripts/bench-neural-tangents.py --predict-sizes 16000,17000,18000 --max-rss-gb 22
 
 Threads: XLA's CPU backend uses all cores (its Eigen thread pool); nothing here restricts it, so
 compare with `ntk-bench` run at its default OpenBLAS thread count (all cores too). jaxlib 0.4.25
@@ -222,6 +224,7 @@ def rss(pid):
 
 def predict_sizes(a):
     """Largest N: each size in a child, killed past --max-rss-gb or when the machine runs short."""
+    import signal
     import subprocess
     sizes = [int(s) for s in a.predict_sizes.split(",") if s.strip()]
     cap = a.max_rss_gb * 1e9
@@ -253,7 +256,15 @@ def predict_sizes(a):
         wall = time.perf_counter() - t0
         result = [l for l in stdout.splitlines() if l.startswith("RESULT ")]
         if killed or child.returncode != 0 or not result:
-            why = killed or (stderr.strip().splitlines() or ["exit %d" % child.returncode])[-1][:160]
+            # The reason: our kill, a signal (e.g. SIGSEGV), or the child's last error line
+            # (its stderr is mostly TensorFlow/XLA log lines).
+            errors = [l for l in stderr.splitlines() if "Error" in l or "error:" in l]
+            if killed:
+                why = killed
+            elif child.returncode < 0:
+                why = f"died of signal {-child.returncode} ({signal.Signals(-child.returncode).name})"
+            else:
+                why = (errors or ["exit %d" % child.returncode])[-1][:160]
             print(f"{n:>7} {wall:>9.1f} {seen / 1e9:>12.2f}  FAILED ({why})", flush=True)
             return 1
         _, _, seconds, peak, finite = result[0].split()
