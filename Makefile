@@ -31,10 +31,12 @@ export OPENBLAS_CORETYPE := Haswell
 endif
 endif
 
-# One executable per paper figure: Sources/figN-<slug>/main.swift.
+# One executable per paper figure: Sources/figN-<slug>/main.swift; then the external checks
+# against other papers' tables (Sources/<name>/main.swift, listed here).
 FIGURES := $(sort $(notdir $(wildcard Sources/fig*)))
+EXPERIMENTS := lee2018-nngp-mnist
 
-.PHONY: all deps build data test verify figures bench plot-demo mutants fuzz clean help
+.PHONY: all deps build data test verify figures lee2018 bench plot-demo mutants fuzz clean help
 
 all: build
 
@@ -45,6 +47,7 @@ help:
 	@echo "make data      fetch MNIST into data/mnist and verify SHA-256 (NTK_MNIST_MIRROR=dir for a local copy)"
 	@echo "make build     swift build (release)"
 	@echo "make fig1 … make fig7   one figure (FIGURE_FLAGS=\"--scale quick\" for the small version)"
+	@echo "make lee2018   Lee et al. 2018 Table 1 (MNIST NNGP at 1k, 10k, 50k, NTK at 1k, 10k; about 10 min)"
 	@echo "make plot-demo the plotting demonstration under figures/demo"
 	@echo "make bench     performance benchmarks (ntk-bench)"
 	@echo "make mutants   apply deliberate faults to a scratch copy and show which test catches each"
@@ -71,18 +74,21 @@ test verify: deps data
 	$(SWIFT) build $(SWIFTFLAGS) --build-tests
 	$(SWIFT) test $(SWIFTFLAGS) --skip-build --disable-swift-testing
 
-# Every figure at paper scale (override with e.g. FIGURE_FLAGS="--scale quick" OUT=/tmp/figs),
+# Every figure and external check at paper scale (override with e.g. FIGURE_FLAGS="--scale quick" OUT=/tmp/figs),
 # then CLAIMS.md; exits non-zero if any claim failed.
 FIGURE_FLAGS ?=
 OUT ?= figures
 figures: build data
-	@set -e; for f in $(FIGURES); do \
+	@set -e; for f in $(FIGURES) $(EXPERIMENTS); do \
 	  echo "== $$f $(FIGURE_FLAGS)"; $(BIN)/$$f --out $(OUT) $(FIGURE_FLAGS); \
 	done
 	$(BIN)/claims-report --dir $(OUT)
 
 fig%: build data
 	$(BIN)/$$(basename Sources/$@-*) --out $(OUT) $(FIGURE_FLAGS)
+
+lee2018: build data
+	$(BIN)/lee2018-nngp-mnist --out $(OUT) $(FIGURE_FLAGS)
 
 plot-demo: build
 	$(BIN)/plot-demo --out figures/demo

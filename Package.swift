@@ -125,6 +125,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "lee2018-nngp-mnist",
+            dependencies: [
+                "NTKCore", "NTKFigures", "NTKPlot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         .executableTarget(
             name: "fig7-pntk-approximation",

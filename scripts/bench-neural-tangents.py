@@ -25,6 +25,21 @@ Workloads (all float64: `jax_enable_x64` is switched on before anything else):
                                               fresh one is built for every timed run. A second row,
                                               suffixed [jit], times the same call under jax.jit.
 
+Largest N (`--predict-sizes`): the whole t=∞ NTK prediction as a user runs it,
+nt.predict.gradient_descent_mse_ensemble(kernel_fn, x_train, y_train, diag_reg=0) and then
+predict_fn(t=None, x_test, get='ntk') (kernels included), L = 4 ReLU as above, Gaussian N×784 train
+inputs, 10 outputs, `--predict-test` test inputs. Each size runs in a child process whose resident
+memory the parent polls every 0.2 s; the child is killed when it passes `--max-rss-gb` or when the
+machine's MemAvailable falls below 1 GB (so a size that does not fit never reaches the OOM killer of
+a shared machine). Sizes run in increasing order and stop at the first that fails. `--save-inputs
+DIR` also writes DIR/N/{x_train,y_train,x_test}.npy and NT's mean as DIR/N/mean_nt.npy, for
+`ntk predict --x-train DIR/N/x_train.npy … --depth 4 --w-std 1 --b-std 0.1 --out mean.npy` on the
+same data. The README's runs (2026-12-03): 10 000 and 15 000 fit (8.8 and 18.8 GB), 20 000 was
+killed at the 20 GB cap, and 16 000 (with --max-rss-gb 22) died of SIGSEGV in SciPy's OpenBLAS:
+    /tmp/nt/bin/python scripts/bench-neural-tangents.py --predict-sizes 10000,15000,20000 \
+        --save-inputs /tmp/nt-predict
+    /tmp/nt/bin/python scripts/bench-neural-tangents.py --predict-sizes 16000,17000,18000 --max-rss-gb 22
+
 Threads: XLA's CPU backend uses all cores (its Eigen thread pool); nothing here restricts it, so
 compare with `ntk-bench` run at its default OpenBLAS thread count (all cores too). jaxlib 0.4.25
 runs Cholesky and triangular solves (the t=∞ row) through scipy's LAPACK, i.e. scipy's bundled
@@ -130,6 +145,15 @@ def parse_args():
     p.add_argument("--gemm-size", type=int, default=None, help="n of the n×n dgemm (default 4000; 200 with --quick)")
     p.add_argument("--skip-gemm", action="store_true", help="skip the dgemm roofline")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--predict-sizes", type=str, default=None,
+                   help="only the largest-N test: whole t=∞ NTK predictions at these train sizes (comma separated), "
+                        "each in a child process, time and peak RSS; stops at the first failure")
+    p.add_argument("--predict-test", type=int, default=2000, help="test inputs of --predict-sizes")
+    p.add_argument("--max-rss-gb", type=float, default=20.0,
+                   help="kill a --predict-sizes child whose resident memory passes this (GB)")
+    p.add_argument("--save-inputs", type=str, default=None,
+                   help="with --predict-sizes: write DIR/N/{x_train,y_train,x_test,mean_nt}.npy")
+    p.add_argument("--predict-child", type=int, default=None, help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.repeats < 1:
         p.error("--repeats must be at least 1")
@@ -151,8 +175,111 @@ def parse_args():
     return a
 
 
+def predict_child(a):
+    """One whole t=∞ prediction at N = a.predict_child; prints one line: seconds and ru_maxrss."""
+    import resource
+    n, m = a.predict_child, a.predict_test
+    rng = np.random.default_rng(a.seed)
+    x_train = rng.standard_normal((n, D_IN))
+    y_train = rng.standard_normal((n, 10))
+    x_test = rng.standard_normal((m, D_IN))
+    out = None
+    if a.save_inputs:
+        out = os.path.join(a.save_inputs, str(n))
+        os.makedirs(out, exist_ok=True)
+        for name, arr in (("x_train", x_train), ("y_train", y_train), ("x_test", x_test)):
+            np.save(os.path.join(out, name + ".npy"), arr)
+    _, _, kernel_fn = mlp(1, 10)
+    t0 = time.perf_counter()
+    predict_fn = nt.predict.gradient_descent_mse_ensemble(kernel_fn, x_train, y_train, diag_reg=0.0)
+    mean = predict_fn(t=None, x_test=x_test, get="ntk")
+    mean = np.asarray(block(mean))
+    seconds = time.perf_counter() - t0
+    if out:
+        np.save(os.path.join(out, "mean_nt.npy"), mean)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    finite = bool(np.all(np.isfinite(mean)))
+    print(f"RESULT {n} {seconds:.2f} {peak} {finite}", flush=True)
+    return 0
+
+
+def mem_available():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
+def rss(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def predict_sizes(a):
+    """Largest N: each size in a child, killed past --max-rss-gb or when the machine runs short."""
+    import signal
+    import subprocess
+    sizes = [int(s) for s in a.predict_sizes.split(",") if s.strip()]
+    cap = a.max_rss_gb * 1e9
+    print(f"neural-tangents {nt.__version__}, jax {jax.__version__}, jaxlib {jaxlib.__version__}; "
+          f"whole t=∞ NTK prediction (L={DEPTH} ReLU, d={D_IN}, 10 outputs, {a.predict_test} test), "
+          f"child killed past {a.max_rss_gb:g} GB RSS or below 1 GB MemAvailable")
+    print(f"{'N':>7} {'seconds':>9} {'peak RSS GB':>12}  result", flush=True)
+    for n in sorted(sizes):
+        cmd = [sys.executable, os.path.abspath(__file__), "--predict-child", str(n),
+               "--predict-test", str(a.predict_test), "--seed", str(a.seed)]
+        if a.save_inputs:
+            cmd += ["--save-inputs", a.save_inputs]
+        t0 = time.perf_counter()
+        child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        seen, killed = 0, None
+        while child.poll() is None:
+            r = rss(child.pid)
+            seen = max(seen, r)
+            avail = mem_available()
+            if r > cap:
+                killed = f"killed: RSS {r / 1e9:.1f} GB > {a.max_rss_gb:g} GB"
+            elif avail is not None and avail < 1e9:
+                killed = f"killed: machine MemAvailable {avail / 1e9:.2f} GB (RSS {r / 1e9:.1f} GB)"
+            if killed:
+                child.kill()
+                break
+            time.sleep(0.2)
+        stdout, stderr = child.communicate()
+        wall = time.perf_counter() - t0
+        result = [l for l in stdout.splitlines() if l.startswith("RESULT ")]
+        if killed or child.returncode != 0 or not result:
+            # The reason: our kill, a signal (e.g. SIGSEGV), or the child's last error line
+            # (its stderr is mostly TensorFlow/XLA log lines).
+            errors = [l for l in stderr.splitlines() if "Error" in l or "error:" in l]
+            if killed:
+                why = killed
+            elif child.returncode < 0:
+                why = f"died of signal {-child.returncode} ({signal.Signals(-child.returncode).name})"
+            else:
+                why = (errors or ["exit %d" % child.returncode])[-1][:160]
+            print(f"{n:>7} {wall:>9.1f} {seen / 1e9:>12.2f}  FAILED ({why})", flush=True)
+            return 1
+        _, _, seconds, peak, finite = result[0].split()
+        print(f"{n:>7} {float(seconds):>9.1f} {int(peak) / 1e9:>12.2f}  ok"
+              f"{'' if finite == 'True' else ' (non-finite mean!)'} (child wall {wall:.1f} s with data generation)",
+              flush=True)
+    return 0
+
+
 def main():
     a = parse_args()
+    if a.predict_child is not None:
+        return predict_child(a)
+    if a.predict_sizes is not None:
+        return predict_sizes(a)
     n_emp = 100 if a.quick else 1000
     widths = [100] if a.quick else [500, 2000]
     gd_width, gd_n, gd_out, gd_steps, gd_lr = (100 if a.quick else 500), n_emp, 10, 20, 1e-3

@@ -28,6 +28,8 @@ faults=(
   "10|claim 15 recorded as a prediction instead of a calibration|Sources/NTKFigures/Figures/Fig5MNISTKernelPCA.swift|s/let kind = ClaimKind\.calibration\(/let kind = ClaimKind.prediction; _ = (/|testFig5Quick"
   "11|products cut into as many blocks as there are threads (bytes depend on --threads)|Sources/NTKCore/LinearAlgebra/Parallel.swift|s/        return c\n    \}\n\n    \/\/\/ Cuts/        return Swift.min(c, workerCount)\n    }\n\n    \/\/\/ Cuts/|ThreadCountDeterminismTests"
   "12|pNTK without its 1/O (the NTK of the plain sum of logits)|Sources/NTKCore/Kernels/EmpiricalNTK.swift|s/repeating: 1 \/ Double\(o\)\.squareRoot\(\)/repeating: 1/|testFig7Quick|EmpiricalNTKTests"
+  "13|Lee et al.'s σ_w² used as σ_w (no square root)|Sources/NTKFigures/Figures/Lee2018NNGPMNIST.swift|s/weightStd: weightVariance\.squareRoot\(\)/weightStd: weightVariance/|testLee2018Quick"
+  "14|MNIST images not standardised per image (only the mean pixel subtracted)|Sources/NTKFigures/Figures/Lee2018NNGPMNIST.swift|s/for j in 0\.\.<d \{ row\[j\] = \(row\[j\] - mean\) \* inv \}//|testLee2018Quick"
 )
 
 selected=("$@")
@@ -56,7 +58,7 @@ for f in "${faults[@]}"; do
     mv "$file.orig" "$file"; rows+=("| $id | $what | — | **does not build** (build-$id.log) |"); missed=1; continue
   fi
   swift test "${flags[@]}" --skip-build --disable-swift-testing --filter "$filter" >"$scratch/test-$id.log" 2>&1
-  caught=$(grep -oE "error: [A-Za-z]+\.test[A-Za-z0-9_]+" "$scratch/test-$id.log" | sed 's/error: //' | sort -u | paste -sd, - | sed 's/,/, /g')
+  caught=$(grep -oE "error: [A-Za-z0-9_]+\.test[A-Za-z0-9_]+" "$scratch/test-$id.log" | sed 's/error: //' | sort -u | paste -sd, - | sed 's/,/, /g')
   mv "$file.orig" "$file"
   if [ -n "$caught" ]; then rows+=("| $id | $what | \`$filter\` | caught by $caught |")
   else rows+=("| $id | $what | \`$filter\` | **NOT CAUGHT** |"); missed=1; fi

@@ -9,6 +9,8 @@ public enum Source: String, Codable, Sendable {
     case lee = "Lee et al. 2019"
     /// Mohamadi, Bae & Sutherland (ICML 2023) and source document 001, the pNTK talk.
     case pntk = "Mohamadi et al. 2023"
+    /// Lee, Bahri, Novak, Schoenholz, Pennington & Sohl-Dickstein (ICLR 2018), Table 1.
+    case lee2018 = "Lee et al. 2018"
 }
 
 /// What kind of evidence a claim is (docs/SPEC.md §4).

@@ -9,6 +9,10 @@ public enum ClaimsReport {
         public var description: String { message }
     }
 
+    /// Names of run records: the paper's figures (`fig*.json`) and the external checks
+    /// (`lee2018-nngp-mnist.json`).
+    public static let recordPrefixes = ["fig", "lee2018-"]
+
     /// Reads the run records in `directory` (sorted by figure name). Each record must be named
     /// after its figure and, when it lists its outputs' hashes, the PNG and CSV beside it must
     /// match them (otherwise the files come from different runs: `MismatchedSet`). Records
@@ -16,7 +20,7 @@ public enum ClaimsReport {
     public static func records(in directory: String, warnings: ((String) -> Void)? = nil) throws -> [RunRecord] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         var out = [RunRecord]()
-        for f in files.sorted() where f.hasSuffix(".json") && f.hasPrefix("fig") {
+        for f in files.sorted() where f.hasSuffix(".json") && recordPrefixes.contains(where: { f.hasPrefix($0) }) {
             let path = directory + "/" + f
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             let r: RunRecord

@@ -98,14 +98,26 @@ final class FigureExecutableTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp).sorted(), ["data", "fig5-mnist-kernel-pca.png"])
     }
 
+    /// The Lee et al. 2018 check: help names its claims, a bad option is one line and exit 2, and
+    /// claims-report reads its record next to the figures'.
+    func testLee2018HelpBadOptionAndClaimsReport() throws {
+        try assertHelp("lee2018-nngp-mnist", contains: ["L18-50k", "--ntk-max-train"])
+        try assertRejected("lee2018-nngp-mnist", ["--ntk-max-train", "many", "--out", tmp], naming: "many")
+        let claim = Claim.bound("L18-1k", "s", source: .lee2018, kind: .prediction, quantity: "q", measured: 0, bound: 1,
+                                expected: "e", reason: "r")
+        let record = RunRecord(figure: Lee2018NNGPMNIST.name, title: "t", scale: .quick, seed: 0, parameters: [:],
+                               proposals: [], notes: [], gitCommit: "g", blas: "b", blasThreads: 1, commandLine: "c",
+                               date: "d", wallTimeSeconds: 1, claims: [claim])
+        try JSONEncoder().encode(record).write(to: URL(fileURLWithPath: "\(tmp!)/\(Lee2018NNGPMNIST.name).json"))
+        let report = try run("claims-report", ["--dir", tmp])
+        XCTAssertEqual(report.status, 0, report.err + report.out)
+        XCTAssertTrue(try String(contentsOfFile: "\(tmp!)/CLAIMS.md", encoding: .utf8).contains("L18-1k"))
+    }
+
     func testBadOptionsAndHelp() throws {
-        let help = try run("fig1-ntk-circle", ["--help"])
-        XCTAssertEqual(help.status, 0)
-        XCTAssertTrue(help.out.contains("Figure 1") && help.out.contains("Claims checked"), help.out)
-        let bad = try run("fig2-ntk-convergence", ["--scale", "huge", "--out", tmp])
-        XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.err.contains("huge"), bad.err)
-        XCTAssertTrue(help.out.contains("--training-precision"), help.out)
+        try assertHelp("fig1-ntk-circle", contains: ["Figure 1", "Claims checked", "--training-precision"])
+        try assertRejected("fig2-ntk-convergence", ["--scale", "huge", "--out", tmp], naming: "huge")
+        try assertRejected("fig1-ntk-circle", ["--training-precision", "float16", "--out", tmp], naming: "float16")
         let help7 = try run("fig7-pntk-approximation", ["--help"])
         XCTAssertEqual(help7.status, 0)
         // ArgumentParser wraps the text at spaces: compare with the whitespace collapsed.
@@ -113,9 +125,21 @@ final class FigureExecutableTests: XCTestCase {
         for source in ["Mohamadi, Bae & Sutherland", "2206.12543", "source document 001", "Claims checked"] {
             XCTAssertTrue(words.contains(source), "fig7 --help names \(source): \(help7.out)")
         }
-        let badPrecision = try run("fig1-ntk-circle", ["--training-precision", "float16", "--out", tmp])
-        XCTAssertNotEqual(badPrecision.status, 0)
-        XCTAssertTrue(badPrecision.err.contains("float16"), badPrecision.err)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp), [])
+    }
+
+    /// `--help` exits 0 and its text contains every string of `contains`.
+    func assertHelp(_ exe: String, contains: [String], line: UInt = #line) throws {
+        let help = try run(exe, ["--help"])
+        XCTAssertEqual(help.status, 0, line: line)
+        for c in contains { XCTAssertTrue(help.out.contains(c), "\(exe) --help lacks \(c)", line: line) }
+    }
+
+    /// A usage error: exit 2 and one stderr line naming the bad value.
+    func assertRejected(_ exe: String, _ args: [String], naming bad: String, line: UInt = #line) throws {
+        let r = try run(exe, args)
+        XCTAssertEqual(r.status, 2, line: line)
+        XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err, line: line)
+        XCTAssertTrue(r.err.contains(bad), r.err, line: line)
     }
 }

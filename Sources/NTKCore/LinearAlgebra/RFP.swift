@@ -189,15 +189,34 @@ public struct JitterSchedule: Sendable, Equatable {
     public var start: Double
     public var factor: Double
     public var attempts: Int
+    /// The jitters are absolute values, not multiples of the mean diagonal.
+    public var absolute: Bool
+    /// Try once without jitter before the schedule.
+    public var unjitteredFirst: Bool
 
-    public init(start: Double = 1e-10, factor: Double = 10, attempts: Int = 9) {
+    public init(start: Double = 1e-10, factor: Double = 10, attempts: Int = 9, absolute: Bool = false,
+                unjitteredFirst: Bool = true) {
         self.start = start
         self.factor = factor
         self.attempts = attempts
+        self.absolute = absolute
+        self.unjitteredFirst = unjitteredFirst
     }
 
-    /// The relative jitters tried after the first, unjittered attempt.
+    /// Lee et al. 2018's GP regression (brain-research/nngp `gpr.py`): an absolute 1e−10 on the
+    /// diagonal from the first attempt, ×10 while it is below 1 (1e−10 … 1e−1); they give up
+    /// past 0.2, i.e. after 1e−1.
+    public static let lee2018 = JitterSchedule(start: 1e-10, factor: 10, attempts: 10, absolute: true,
+                                               unjitteredFirst: false)
+
+    /// The schedule's steps before scaling (relative, or absolute when `absolute`).
     public var relativeSteps: [Double] { (0..<attempts).map { start * Foundation.pow(factor, Double($0)) } }
+
+    /// The absolute jitters tried, in order, for a matrix with this mean diagonal (a leading 0
+    /// is the unjittered attempt).
+    public func jitters(meanDiagonal: Double) -> [Double] {
+        (unjitteredFirst ? [0] : []) + relativeSteps.map { absolute ? $0 : $0 * meanDiagonal }
+    }
 }
 
 /// Errors of the RFP factorisation.
@@ -250,7 +269,7 @@ public struct RFPCholesky: Sendable {
         var a = try build()
         let n = a.order
         let meanDiagonal = n == 0 ? 0 : a.diagonal.reduce(0, +) / Double(n)
-        var steps = [0.0] + (schedule?.relativeSteps ?? []).map { $0 * meanDiagonal }
+        var steps = schedule?.jitters(meanDiagonal: meanDiagonal) ?? [0]
         var attempt = 0
         var lastMinor = 0
         while !steps.isEmpty {

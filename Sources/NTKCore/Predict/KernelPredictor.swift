@@ -154,30 +154,10 @@ public struct KernelPredictor: Sendable {
         let chol: (solve: (Matrix) throws -> Matrix, jitter: Double)
         let multiplyK: ((Matrix) -> Matrix)?
         if packed {
-            progress?("train kernel", 0)
-            var built = kernel.packedTrainKernels(x, nngp: mode == .nngp || needKTrain, ntk: mode == .ntk,
-                                                  tile: tile) { progress?("train kernel", $0) }
-            // G is factorised; K = Σ(X, X) (unregularised) is kept only for the NTK covariance.
-            var first: RFPMatrix? = mode == .ntk ? built.ntk : built.nngp
-            let kTrain: RFPMatrix? = needKTrain ? built.nngp : nil
-            built = (nil, nil)        // one reference per buffer, so the factorisation does not copy
-            ridge = self.ridge(forDiagonal: first!.diagonal)
-            let tileSize = tile, kern = kernel, mode = self.mode
-            progress?(cholPhase, 0)
-            let f = try RFPCholesky.factorize(schedule: jitter) {
-                var a = RFPMatrix(order: 0)
-                if first != nil {
-                    swap(&a, &first!)
-                    first = nil
-                } else {
-                    let k = kern.packedTrainKernels(x, nngp: mode == .nngp, ntk: mode == .ntk, tile: tileSize)
-                    a = (mode == .ntk ? k.ntk : k.nngp)!
-                }
-                if ridge != 0 { a.addToDiagonal(ridge) }
-                return a
-            }
-            chol = (f.solve, f.jitter)
-            multiplyK = kTrain.map { k in { k.multiply($0) } }
+            let f = try packedCholesky(x, keepNNGP: needKTrain, phase: cholPhase, progress: progress)
+            ridge = f.ridge
+            chol = (f.cholesky.solve, f.cholesky.jitter)
+            multiplyK = f.nngp.map { k in { k.multiply($0) } }
         } else {
             // The dense reference path: both N×N kernels and a dense dpotrf copy (3·N² doubles).
             progress?("train kernel", 0)
@@ -234,6 +214,36 @@ public struct KernelPredictor: Sendable {
                       method: packed ? "cholesky-rfp" : "cholesky-dense", seconds: 0, peakBytes: 0)
     }
 
+    /// Builds G (Θ or Σ, plus the ridge) tile by tile into RFP and factorises it with the jitter
+    /// schedule (a failed attempt rebuilds G rather than keeping a copy). With `keepNNGP` the
+    /// unregularised Σ(X, X) of the same build is returned as well (the NTK covariance needs it).
+    func packedCholesky(_ x: Matrix, keepNNGP: Bool, phase: String,
+                        progress: Progress?) throws -> (cholesky: RFPCholesky, ridge: Double, nngp: RFPMatrix?) {
+        progress?("train kernel", 0)
+        var built = kernel.packedTrainKernels(x, nngp: mode == .nngp || keepNNGP, ntk: mode == .ntk,
+                                              tile: tile) { progress?("train kernel", $0) }
+        // G is factorised; K = Σ(X, X) (unregularised) is kept only for the NTK covariance.
+        var first: RFPMatrix? = mode == .ntk ? built.ntk : built.nngp
+        let kTrain: RFPMatrix? = keepNNGP && mode == .ntk ? built.nngp : nil
+        built = (nil, nil)        // one reference per buffer, so the factorisation does not copy
+        let ridge = self.ridge(forDiagonal: first!.diagonal)
+        let tileSize = tile, kern = kernel, mode = self.mode
+        progress?(phase, 0)
+        let f = try RFPCholesky.factorize(schedule: jitter) {
+            var a = RFPMatrix(order: 0)
+            if first != nil {
+                swap(&a, &first!)
+                first = nil
+            } else {
+                let k = kern.packedTrainKernels(x, nngp: mode == .nngp, ntk: mode == .ntk, tile: tileSize)
+                a = (mode == .ntk ? k.ntk : k.nngp)!
+            }
+            if ridge != 0 { a.addToDiagonal(ridge) }
+            return a
+        }
+        return (f, ridge, kTrain)
+    }
+
     /// dpotrf of a dense matrix with the same jitter schedule and singularity rule as the packed
     /// path (pivot² ≤ N·ε·max diagonal counts as a failure).
     static func denseCholesky(_ g: Matrix, schedule: JitterSchedule?) throws -> (factor: Cholesky, jitter: Double) {
@@ -242,7 +252,7 @@ public struct KernelPredictor: Sendable {
         let meanDiagonal = n == 0 ? 0 : diag.reduce(0, +) / Double(n)
         let maxDiagonal = diag.max() ?? 0
         var lastMinor = 0
-        let steps = [0.0] + (schedule?.relativeSteps ?? []).map { $0 * meanDiagonal }
+        let steps = schedule?.jitters(meanDiagonal: meanDiagonal) ?? [0]
         for j in steps {
             var a = g
             if j != 0 { a.addToDiagonal(j) }

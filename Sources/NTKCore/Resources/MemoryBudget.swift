@@ -13,22 +13,35 @@ public enum MemoryBudget {
     /// Bytes this process may still allocate: MemAvailable from /proc/meminfo, lowered to the
     /// cgroup (container) limit minus current use when one is set. nil if neither is readable.
     public static func availableBytes() -> Int? {
-        var best: Int?
-        if let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) {
-            for line in text.split(whereSeparator: \.isNewline) where line.hasPrefix("MemAvailable:") {
-                let parts = line.split(separator: " ")
-                if parts.count >= 2, let kb = Int(parts[1]) { best = kb * 1024 }
-            }
-        }
-        func readInt(_ p: String) -> Int? {
-            guard let s = try? String(contentsOfFile: p, encoding: .utf8) else { return nil }
-            return Int(s.trimmingCharacters(in: .whitespacesAndNewlines))
-        }
+        var best = meminfoBytes("MemAvailable:")
         if let limit = readInt("/sys/fs/cgroup/memory.max") {
             let free = max(0, limit - (readInt("/sys/fs/cgroup/memory.current") ?? 0))
             best = min(best ?? free, free)
         }
         return best
+    }
+
+    /// The machine's memory: MemTotal from /proc/meminfo, lowered to the cgroup (container)
+    /// limit when one is set. nil if neither is readable.
+    public static func totalBytes() -> Int? {
+        var best = meminfoBytes("MemTotal:")
+        if let limit = readInt("/sys/fs/cgroup/memory.max") { best = min(best ?? limit, limit) }
+        return best
+    }
+
+    /// A "Key: N kB" line of /proc/meminfo, in bytes.
+    static func meminfoBytes(_ key: String) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
+        for line in text.split(whereSeparator: \.isNewline) where line.hasPrefix(key) {
+            let parts = line.split(separator: " ")
+            if parts.count >= 2, let kb = Int(parts[1]) { return kb * 1024 }
+        }
+        return nil
+    }
+
+    static func readInt(_ p: String) -> Int? {
+        guard let s = try? String(contentsOfFile: p, encoding: .utf8) else { return nil }
+        return Int(s.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// Human-readable size (GB with 3 significant digits, or MB).
