@@ -46,18 +46,12 @@ public struct DistributedKernelPredictor: Sendable {
         self.grid = grid
     }
 
-    /// What the prediction gave (on rank 0; the other ranks get empty matrices) and cost.
+    /// What the prediction gave and cost: `KernelPredictor`'s result (mean and covariance on
+    /// rank 0, empty matrices elsewhere; method "scalapack-cholesky" or
+    /// "scalapack-eigendecomposition"; the largest peak resident memory of any rank) and the wall
+    /// time of each phase on rank 0 (the ranks synchronise between phases).
     public struct Result: Sendable {
-        public var mean: Matrix
-        public var covariance: Matrix?
-        public var ridge: Double
-        public var jitter: Double
-        /// "scalapack-cholesky" (t = ∞) or "scalapack-eigendecomposition".
-        public var method: String
-        public var seconds: Double
-        /// The largest peak resident memory of any rank, bytes.
-        public var peakBytes: Int
-        /// Wall time of each phase on rank 0 (the ranks synchronise between phases).
+        public var prediction: KernelPredictor.Result
         public var phaseSeconds: [(phase: String, seconds: Double)]
     }
 
@@ -247,9 +241,11 @@ public struct DistributedKernelPredictor: Sendable {
             mean = Matrix(rows: m, columns: o, storage: Array(reduction[0..<(m * o)]))
             if covariance { cov = Matrix(rows: m, columns: m, storage: Array(reduction[(m * o)...])) }
         }
-        return Result(mean: mean, covariance: cov, ridge: ridge, jitter: jitter,
-                      method: eigen == nil ? "scalapack-cholesky" : "scalapack-eigendecomposition",
-                      seconds: seconds, peakBytes: peak, phaseSeconds: phases)
+        return Result(prediction: KernelPredictor.Result(
+                          mean: mean, covariance: cov, ridge: ridge, jitter: jitter,
+                          method: eigen == nil ? "scalapack-cholesky" : "scalapack-eigendecomposition",
+                          seconds: seconds, peakBytes: peak),
+                      phaseSeconds: phases)
     }
 
     /// pdpotrf of G + ridge with `RFPCholesky.factorize`'s rules: on failure (or a pivot² ≤

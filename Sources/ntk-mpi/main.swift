@@ -120,10 +120,11 @@ struct MPIPredictCommand: ParsableCommand {
         defer { processGrid.release() }
         let progress = ProgressReporter(quiet: quiet || rank != 0, prefix: "ntk-mpi predict")
         let predictor = DistributedKernelPredictor(options.predictor(time: t), block: blockSize, grid: processGrid)
-        let r = try predictor.predict(xTrain: x, yTrain: y, xTest: xt, covariance: covariance) { progress.report($0, $1) }
+        let run = try predictor.predict(xTrain: x, yTrain: y, xTest: xt, covariance: covariance) { progress.report($0, $1) }
+        let r = run.prediction
 
         // Rank 0 checks and writes; every rank learns whether that worked.
-        let phases = r.phaseSeconds.map { "\"\($0.phase)\": \($0.seconds)" }.joined(separator: ", ")
+        let phases = run.phaseSeconds.map { "\"\($0.phase)\": \($0.seconds)" }.joined(separator: ", ")
         let record = PredictReport(
             train: n, test: m, outputs: o, kernel: options.kernel, time: t, method: r.method, ridge: r.ridge,
             jitter: r.jitter, seconds: r.seconds, peakBytes: r.peakBytes,

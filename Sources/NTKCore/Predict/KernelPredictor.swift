@@ -79,6 +79,17 @@ public struct KernelPredictor: Sendable {
         public var seconds: Double
         /// Peak resident memory of the process (getrusage), bytes.
         public var peakBytes: Int
+
+        public init(mean: Matrix, covariance: Matrix?, ridge: Double, jitter: Double, method: String,
+                    seconds: Double, peakBytes: Int) {
+            self.mean = mean
+            self.covariance = covariance
+            self.ridge = ridge
+            self.jitter = jitter
+            self.method = method
+            self.seconds = seconds
+            self.peakBytes = peakBytes
+        }
     }
 
     /// Phases reported to `progress`: a name and the fraction done (0…1).
