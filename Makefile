@@ -11,8 +11,8 @@ SWIFTFLAGS := -c release -Xswiftc -enable-testing
 BIN := .build/release
 
 APT_PACKAGES := pkg-config libopenblas-dev liblapacke-dev libpng-dev zlib1g-dev libssl-dev \
-                libfreetype-dev fonts-dejavu-core curl
-PKG_MODULES := openblas lapacke libpng zlib libcrypto freetype2
+                libfreetype-dev fonts-dejavu-core curl libopenmpi-dev openmpi-bin libscalapack-openmpi-dev
+PKG_MODULES := openblas lapacke libpng zlib libcrypto freetype2 ompi-c scalapack-openmpi
 FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -55,7 +55,7 @@ help:
 	@echo "make clean     remove build products"
 
 deps:
-	@if pkg-config --exists $(PKG_MODULES) && [ -f $(FONT) ] && command -v curl >/dev/null; then \
+	@if pkg-config --exists $(PKG_MODULES) && [ -f $(FONT) ] && command -v curl >/dev/null && command -v mpirun >/dev/null; then \
 	  echo "deps: all system libraries found"; \
 	else \
 	  echo "deps: installing $(APT_PACKAGES)"; \

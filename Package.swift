@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "NTKCore", targets: ["NTKCore"]),
         .library(name: "NTKPlot", targets: ["NTKPlot"]),
         .executable(name: "ntk", targets: ["ntk"]),
+        .executable(name: "ntk-mpi", targets: ["ntk-mpi"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,6 +29,11 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CFreeType", pkgConfig: "freetype2",
                        providers: [.apt(["libfreetype-dev"])]),
+        // MPI and ScaLAPACK (with its BLACS) for ntk-mpi only; nothing else links them.
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .systemLibrary(name: "CScaLAPACK", pkgConfig: "scalapack-openmpi",
+                       providers: [.apt(["libscalapack-openmpi-dev"])]),
 
         // MARK: - Core library: all numerical code
         .target(
@@ -54,6 +60,19 @@ let package = Package(
             ]
         ),
 
+        // MARK: - The options, input loading and output writing of `ntk predict`, shared by ntk and ntk-mpi
+        .target(
+            name: "NTKCLI",
+            dependencies: [
+                "NTKCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Distributed kernel regression (MPI + ScaLAPACK through the _MPIShim C target)
+        .target(name: "_MPIShim", dependencies: ["CMPI", "CScaLAPACK"]),
+        .target(name: "NTKDistributed", dependencies: ["NTKCore", "_MPIShim"]),
+
         // MARK: - Executables
         .executableTarget(
             name: "claims-report",
@@ -72,7 +91,14 @@ let package = Package(
         .executableTarget(
             name: "ntk",
             dependencies: [
-                "NTKCore",
+                "NTKCore", "NTKCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "ntk-mpi",
+            dependencies: [
+                "NTKCore", "NTKCLI", "NTKDistributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -145,5 +171,7 @@ let package = Package(
         .testTarget(name: "NTKCoreTests", dependencies: ["NTKCore", "CZlib"]),
         .testTarget(name: "NTKFiguresTests", dependencies: ["NTKFigures", "NTKCore"]),
         .testTarget(name: "NTKPlotTests", dependencies: ["NTKPlot", "_PNGShim", "NTKCore"]),
+        // Runs ntk-mpi under mpirun against ntk predict; links no MPI itself.
+        .testTarget(name: "NTKDistributedTests", dependencies: ["NTKCore"]),
     ]
 )

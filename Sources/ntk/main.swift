@@ -4,17 +4,11 @@
 // no output file touched.
 import ArgumentParser
 import Foundation
+import NTKCLI
 import NTKCore
 
-extension Activation: ExpressibleByArgument {}
 extension Parametrization: ExpressibleByArgument {}
 extension EmpiricalNTKMode: ExpressibleByArgument {}
-
-/// Element type of .npy outputs.
-enum NPYOutputType: String, ExpressibleByArgument, CaseIterable {
-    case float64, float32
-    var dtype: NPYDType { self == .float64 ? .float64 : .float32 }
-}
 
 enum KernelKind: String, ExpressibleByArgument, CaseIterable {
     case ntk, nngp

@@ -297,6 +297,12 @@ public struct RFPCholesky: Sendable {
         self.attempts = attempts
     }
 
+    /// A Cholesky factor of an order-N matrix whose largest diagonal entry is `maxDiagonal` counts
+    /// as numerically singular when a pivot L_ii² is at most N·ε·maxDiagonal.
+    public static func singularityThreshold(order n: Int, maxDiagonal: Double) -> Double {
+        Double(n) * Double.ulpOfOne * maxDiagonal
+    }
+
     /// dpftrf in place; 0 on success, else the failing leading minor (N + 1 for a factor that
     /// is numerically singular).
     static func factorInPlace(_ s: inout [Double], order n: Int) -> Int {
@@ -311,7 +317,7 @@ public struct RFPCholesky: Sendable {
         }
         precondition(info >= 0, "dpftrf: illegal argument \(-info)")
         if info > 0 { return Int(info) }
-        let threshold = Double(n) * Double.ulpOfOne * maxDiagonal
+        let threshold = singularityThreshold(order: n, maxDiagonal: maxDiagonal)
         for i in 0..<n {
             let l = s[RFPMatrix.index(i, i, order: n)]
             if l * l <= threshold { return i + 1 }

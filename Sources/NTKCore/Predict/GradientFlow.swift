@@ -79,7 +79,12 @@ public struct GradientFlow: Sendable {
         if diagReg != 0 { k.addToDiagonal(diagReg) }
         eigen = try k.symmetricEigen()
         self.learningRate = learningRate
-        rateScale = loss == .mean ? learningRate / Double(Swift.max(1, kTrainTrain.rows)) : learningRate
+        rateScale = GradientFlow.rateScale(learningRate: learningRate, loss: loss, trainSize: kTrainTrain.rows)
+    }
+
+    /// a in A = a·Θ: η/N for the mean loss, η for the summed loss.
+    public static func rateScale(learningRate: Double, loss: LossNormalization, trainSize n: Int) -> Double {
+        loss == .mean ? learningRate / Double(Swift.max(1, n)) : learningRate
     }
 
     /// t = ∞ needs λmin > N·ε·λmax: below it the eigendecomposition cannot resolve λmin from
@@ -103,10 +108,7 @@ public struct GradientFlow: Sendable {
             }
             return (eigen.values.map { _ in 0 }, eigen.values.map { 1 / $0 })
         case .time(let t):
-            precondition(t >= 0, "time must be non-negative")
-            let decay = eigen.values.map { Foundation.exp(-a * $0 * t) }
-            let gain = eigen.values.map { l in l == 0 ? a * t : -Foundation.expm1(-a * l * t) / l }
-            return (decay, gain)
+            return GradientFlow.flowFactors(eigenvalues: eigen.values, rateScale: a, time: t)
         case .steps(let k):
             precondition(k >= 0, "steps must be non-negative")
             let kd = Double(k)
@@ -125,6 +127,15 @@ public struct GradientFlow: Sendable {
             }
             return (decay, gain)
         }
+    }
+
+    /// Per-eigenvalue (e^{−aλt}, (1 − e^{−aλt})/λ) of the gradient flow at a finite time t, with
+    /// the λ → 0 limit a·t; the spectral functions of every finite-t prediction.
+    public static func flowFactors(eigenvalues: [Double], rateScale a: Double, time t: Double) -> (decay: [Double], gain: [Double]) {
+        precondition(t >= 0 && t.isFinite, "time must be finite and non-negative")
+        let decay = eigenvalues.map { Foundation.exp(-a * $0 * t) }
+        let gain = eigenvalues.map { l in l == 0 ? a * t : -Foundation.expm1(-a * l * t) / l }
+        return (decay, gain)
     }
 
     /// V·diag(w)·Vᵀ·m (two gemms).

@@ -79,6 +79,17 @@ public struct KernelPredictor: Sendable {
         public var seconds: Double
         /// Peak resident memory of the process (getrusage), bytes.
         public var peakBytes: Int
+
+        public init(mean: Matrix, covariance: Matrix?, ridge: Double, jitter: Double, method: String,
+                    seconds: Double, peakBytes: Int) {
+            self.mean = mean
+            self.covariance = covariance
+            self.ridge = ridge
+            self.jitter = jitter
+            self.method = method
+            self.seconds = seconds
+            self.peakBytes = peakBytes
+        }
     }
 
     /// Phases reported to `progress`: a name and the fraction done (0…1).
@@ -121,17 +132,22 @@ public struct KernelPredictor: Sendable {
             throw PredictionError.shapeMismatch("train inputs have \(xTrain.columns) columns, test inputs \(xTest.columns)")
         }
         let start = Date()
-        let o = yTrain.columns
-        let rate = learningRate / (perOutput ? Double(Swift.max(o, 1)) : 1)
         var r = time == .infinity
             ? try predictInfinite(xTrain, yTrain, xTest, covariance, progress)
-            : try predictFinite(xTrain, yTrain, xTest, covariance, rate, progress)
+            : try predictFinite(xTrain, yTrain, xTest, covariance, progress)
         r.seconds = Date().timeIntervalSince(start)
         r.peakBytes = KernelPredictor.peakResidentBytes()
         return r
     }
 
-    func ridge(forDiagonal d: [Double]) -> Double {
+    /// a in the rate matrix a·G: η/N (mean loss) or η (sum), divided by O for neural-tangents' loss.
+    public func rateScale(train n: Int, outputs o: Int) -> Double {
+        GradientFlow.rateScale(learningRate: learningRate / (perOutput ? Double(Swift.max(o, 1)) : 1), loss: loss, trainSize: n)
+    }
+
+    /// The absolute ridge for a train kernel with diagonal `d`: diagReg, times the mean diagonal
+    /// when the scale is relative.
+    public func ridge(forDiagonal d: [Double]) -> Double {
         guard diagReg != 0 else { return 0 }
         switch diagRegScale {
         case .absolute: return diagReg
@@ -258,7 +274,7 @@ public struct KernelPredictor: Sendable {
             if j != 0 { a.addToDiagonal(j) }
             do {
                 let f = try Cholesky(a)
-                let threshold = Double(n) * Double.ulpOfOne * (maxDiagonal + j)
+                let threshold = RFPCholesky.singularityThreshold(order: n, maxDiagonal: maxDiagonal + j)
                 if let i = (0..<n).first(where: { f.factor[$0 * n + $0] * f.factor[$0 * n + $0] <= threshold }) {
                     lastMinor = i + 1
                     continue
@@ -273,7 +289,7 @@ public struct KernelPredictor: Sendable {
 
     // MARK: finite t: eigendecomposition (GradientFlow).
 
-    func predictFinite(_ x: Matrix, _ y: Matrix, _ xt: Matrix, _ covariance: Bool, _ rate: Double,
+    func predictFinite(_ x: Matrix, _ y: Matrix, _ xt: Matrix, _ covariance: Bool,
                        _ progress: Progress?) throws -> Result {
         progress?("train kernel", 0)
         let kXX = kernel(x)
@@ -281,7 +297,8 @@ public struct KernelPredictor: Sendable {
         let g = pick(kXX)
         let ridge = self.ridge(forDiagonal: g.diagonal)
         progress?("eigendecomposition", 0)
-        let flow = try GradientFlow(kTrainTrain: g, learningRate: rate, loss: loss, diagReg: ridge)
+        let flow = try GradientFlow(kTrainTrain: g, learningRate: learningRate / (perOutput ? Double(Swift.max(y.columns, 1)) : 1),
+                                    loss: loss, diagReg: ridge)
         progress?("eigendecomposition", 1)
         let t = FlowTime.time(time)
         let (_, gain) = try flow.factors(t)

@@ -1,19 +1,19 @@
 import Foundation
 import NTKCore
 
-/// A bad-input error of the `ntk` tool: printed as one line on stderr, exit code 2.
-struct InputError: Error, CustomStringConvertible {
-    let message: String
-    init(_ message: String) { self.message = message }
-    var description: String { message }
+/// A bad-input error of the `ntk` and `ntk-mpi` tools: printed as one line on stderr, exit code 2.
+public struct InputError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
 }
 
 /// Plain numeric CSV (the parser is `NTKCore.MatrixCSV`, shared with the fuzz harness).
-enum CSV {
+public enum CSV {
     /// Reads a numeric matrix, naming the file, line and column of any problem: a `.npy` file
     /// (float64 or float32, C order; 2-D, or 1-D read as a column) when the name ends in .npy,
     /// CSV otherwise. Non-finite values are rejected in both.
-    static func readMatrix(_ path: String) throws -> Matrix {
+    public static func readMatrix(_ path: String) throws -> Matrix {
         do {
             if MatrixFileFormat.forPath(path) == .npy {
                 var st = stat()
@@ -28,11 +28,11 @@ enum CSV {
     }
 
     /// The matrix as CSV with full double precision (%.17g round-trips every Double).
-    static func format(_ m: Matrix) -> String { MatrixCSV.format(m) }
+    public static func format(_ m: Matrix) -> String { MatrixCSV.format(m) }
 
     /// Rejects an input row whose squared norm overflows (x·x = ∞ makes every kernel entry
     /// ∞ or NaN), naming the file and row.
-    static func checkNorms(_ m: Matrix, _ path: String) throws {
+    public static func checkNorms(_ m: Matrix, _ path: String) throws {
         for i in 0..<m.rows {
             var s = 0.0
             for j in 0..<m.columns { s += m[i, j] * m[i, j] }
