@@ -203,25 +203,31 @@ public enum ScaLAPACK {
                             _ b: BlockCyclicMatrix, beta: Double, into c: inout BlockCyclicMatrix) {
         let k = transA == "N" ? a.columns : a.rows
         let rows = Int32(c.rows), columns = Int32(c.columns), dc = c.descriptor
+        Parallel.withLAPACKThreads(order: Swift.max(c.rows, c.columns)) {
         c.local.withUnsafeMutableBufferPointer { pc in
             ntk_pdgemm(CChar(transA.asciiValue!), CChar(transB.asciiValue!), rows, columns, Int32(k),
                        alpha, a.local, a.descriptor, b.local, b.descriptor, beta, pc.baseAddress, dc)
+        }
         }
     }
 
     /// C = A·B with A symmetric (its lower triangle is read) (pdsymm).
     public static func symm(_ a: BlockCyclicMatrix, _ b: BlockCyclicMatrix, into c: inout BlockCyclicMatrix) {
         let rows = Int32(c.rows), columns = Int32(c.columns), dc = c.descriptor
-        c.local.withUnsafeMutableBufferPointer { pc in
-            ntk_pdsymm(CChar(UInt8(ascii: "L")), rows, columns, 1, a.local, a.descriptor,
-                       b.local, b.descriptor, 0, pc.baseAddress, dc)
+        Parallel.withLAPACKThreads(order: a.rows) {
+            c.local.withUnsafeMutableBufferPointer { pc in
+                ntk_pdsymm(CChar(UInt8(ascii: "L")), rows, columns, 1, a.local, a.descriptor,
+                           b.local, b.descriptor, 0, pc.baseAddress, dc)
+            }
         }
     }
 
     /// Cholesky A = L·Lᵀ in place, lower triangle (pdpotrf). Returns INFO on this rank.
     public static func potrf(_ a: inout BlockCyclicMatrix) -> Int {
         let n = a.rows, d = a.descriptor
-        let info = a.local.withUnsafeMutableBufferPointer { ntk_pdpotrf(CChar(UInt8(ascii: "L")), Int32(n), $0.baseAddress, d) }
+        let info = Parallel.withLAPACKThreads(order: n) {
+            a.local.withUnsafeMutableBufferPointer { ntk_pdpotrf(CChar(UInt8(ascii: "L")), Int32(n), $0.baseAddress, d) }
+        }
         precondition(info >= 0, "pdpotrf: illegal argument \(-info)")
         return Int(info)
     }
@@ -229,9 +235,11 @@ public enum ScaLAPACK {
     /// B ← A⁻¹B with the factor from `potrf` (pdpotrs).
     public static func potrs(_ factor: BlockCyclicMatrix, _ b: inout BlockCyclicMatrix) {
         let d = b.descriptor, columns = Int32(b.columns)
-        let info = b.local.withUnsafeMutableBufferPointer { pb in
-            ntk_pdpotrs(CChar(UInt8(ascii: "L")), Int32(factor.rows), columns, factor.local, factor.descriptor,
-                        pb.baseAddress, d)
+        let info = Parallel.withLAPACKThreads(order: factor.rows) {
+            b.local.withUnsafeMutableBufferPointer { pb in
+                ntk_pdpotrs(CChar(UInt8(ascii: "L")), Int32(factor.rows), columns, factor.local, factor.descriptor,
+                            pb.baseAddress, d)
+            }
         }
         precondition(info == 0, "pdpotrs: illegal argument \(-info)")
     }
@@ -252,9 +260,11 @@ public enum ScaLAPACK {
         precondition(lwork < Int64(Int32.max) && liwork < Int64(Int32.max), "pdsyevd workspace exceeds 32-bit counts")
         var work = [Double](repeating: 0, count: Int(Swift.max(1, lwork)))
         var iwork = [Int32](repeating: 0, count: Int(Swift.max(1, liwork)))
-        let info = a.local.withUnsafeMutableBufferPointer { pa in
-            v.local.withUnsafeMutableBufferPointer { pv in
-                ntk_pdsyevd(Int32(n), pa.baseAddress, da, &w, pv.baseAddress, dv, &work, Int32(work.count), &iwork, Int32(iwork.count))
+        let info = Parallel.withLAPACKThreads(order: n) {
+            a.local.withUnsafeMutableBufferPointer { pa in
+                v.local.withUnsafeMutableBufferPointer { pv in
+                    ntk_pdsyevd(Int32(n), pa.baseAddress, da, &w, pv.baseAddress, dv, &work, Int32(work.count), &iwork, Int32(iwork.count))
+                }
             }
         }
         precondition(info >= 0, "pdsyevd: illegal argument \(-info)")
