@@ -122,6 +122,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "fig8-linearized-dynamics",
+            dependencies: [
+                "NTKCore", "NTKFigures", "NTKPlot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "fig9-ntk-gaussian-process",
+            dependencies: [
+                "NTKCore", "NTKFigures", "NTKPlot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         // MARK: - Tests
         .testTarget(name: "NTKCoreTests", dependencies: ["NTKCore", "CZlib"]),

@@ -18,7 +18,7 @@ flags=(-c release -Xswiftc -enable-testing)
 faults=(
   "1|wrong β: the network's bias scale is 0|Sources/NTKCore/Network/MLP.swift|s/self\.beta = beta\n/self.beta = 0 * beta\n/g|testFig1Quick|EmpiricalNTKTests"
   "2|√N in place of N in the kernel-PCA eigenvalue scaling|Sources/NTKFigures/Figures/Fig5MNISTKernelPCA.swift|s/e\.values\.map \{ \\\$0 \/ n \}/e.values.map { \\\$0 \/ n.squareRoot() }/|testFig5Quick"
-  "3|NTK-GP covariance (the variance of the limiting law) ×2|Sources/NTKCore/Predict/GradientFlow.swift|s/cov = cov - cross - cross\.transposed\n        return cov/cov = cov - cross - cross.transposed\n        cov.scale(by: 2)\n        return cov/|testFig3Quick"
+  "3|NTK-GP covariance (the variance of the limiting law) ×2|Sources/NTKCore/Predict/GradientFlow.swift|s/cov = cov - cross - cross\.transposed\n        return cov/cov = cov - cross - cross.transposed\n        cov.scale(by: 2)\n        return cov/|testFig3Quick|testFig9Quick"
   "4|fig3's limiting law replaced by the prior Σ|Sources/NTKFigures/Figures/Fig3FunctionDistribution.swift|s/let cov = try flow\.covariance\(/let cov = kxx.nngp; _ = try flow.covariance(/|testFig3Quick"
   "5|off-by-one in the GD step count (one extra step)|Sources/NTKCore/Network/GradientDescent.swift|s/if k == steps \{ break \}/if k == steps + 1 { break }/|MLPTests|PredictorTests"
   "6|dropped bias gradient|Sources/NTKCore/Network/GradientDescent.swift|s/alpha: T\(scale \* beta\)/alpha: T(0 * scale * beta)/|MLPTests|PredictorTests"
@@ -26,6 +26,8 @@ faults=(
   "8|float32 rounding inside the analytic ReLU kernel|Sources/NTKCore/Kernels/AnalyticKernel+ReLU.swift|s/let s = disc\.squareRoot\(\)/let s = Double(Float(disc.squareRoot()))/|AnalyticKernelTests"
   "9|Arora network without the antisymmetric pairing (u(0) ≠ 0)|Sources/NTKCore/Network/TwoLayerReLU.swift|s/a \+= a\.map \{ -\\\$0 \}/a += a/|testFig6Quick"
   "10|claim 15 recorded as a prediction instead of a calibration|Sources/NTKFigures/Figures/Fig5MNISTKernelPCA.swift|s/let kind = ClaimKind\.calibration\(/let kind = ClaimKind.prediction; _ = (/|testFig5Quick"
+  "11|fig8: the linearisation trained at twice the network's learning rate|Sources/NTKFigures/Figures/Fig8LinearizedDynamics.swift|s/let flow0 = try GradientFlow\(kTrainTrain: theta0, learningRate: eta\)/let flow0 = try GradientFlow(kTrainTrain: theta0, learningRate: 2 * eta)/|testFig8Quick"
+  "12|fig9: the NTK-GP evaluated at twice the networks' time (step 2k for k)|Sources/NTKFigures/Figures/Fig9NTKGaussianProcess.swift|s/let \(mu, cov\) = try process\(\.steps\(k\)\)/let (mu, cov) = try process(.steps(2 * k))/|testFig9Quick"
 )
 
 selected=("$@")

@@ -7,6 +7,8 @@ public enum Source: String, Codable, Sendable {
     case proposal = "[Prop]"
     case arora = "Arora et al. 2019"
     case lee = "Lee et al. 2019"
+    /// Source 003, the blog on the implications of the NTK (docs/SPEC.md Sources).
+    case blog = "source 003 (NTK blog)"
 }
 
 /// What kind of evidence a claim is (docs/SPEC.md §4).
