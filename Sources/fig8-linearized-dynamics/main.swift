@@ -1,6 +1,6 @@
 // fig8-linearized-dynamics — the network, its linearisation and the infinite-width NTK model
 // during training (source 003, Figs. 1 and 3–6; Lee et al. 2019, Thm 2.1). Claims 22–24b
-// (docs/SPEC.md §4, §2g).
+// (docs/SPEC.md §4, §2h).
 import ArgumentParser
 import Foundation
 import NTKCore

@@ -1,6 +1,6 @@
 // fig9-ntk-gaussian-process — the NTK Gaussian process over training time against an ensemble of
 // trained networks (source 003, Fig. 7; source 004; Lee et al. 2019, §2.3). Claims 25–28b
-// (docs/SPEC.md §4, §2h).
+// (docs/SPEC.md §4, §2i).
 import ArgumentParser
 import Foundation
 import NTKCore

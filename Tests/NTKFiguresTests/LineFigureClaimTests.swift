@@ -22,12 +22,14 @@ final class LineFigureClaimTests: XCTestCase {
         }
     }
 
-    /// Claim 25 (the trained networks' mean equals μ_t within an O(1/n) allowance) fails at these
-    /// widths, as at paper scale: the networks leave their linearisations by O(n^−½) (claims 25b and
-    /// 25c localise it; docs/SPEC.md §7.7). It is recorded, not asserted.
-    func testFig9QuickClaims_25b_25c_26_27_28_28b() throws {
+    /// Claims 25 (the trained networks' mean equals μ_t within an O(1/n) allowance) and 25c (their
+    /// departure from their linearisations shrinks at least like n^−½) fail at paper scale: the
+    /// networks leave their linearisations, and between widths 256 and 1024 that departure shrinks
+    /// like n^−0.35…−0.44 (docs/SPEC.md §7.8). They are recorded here, not asserted; 25b shows that
+    /// the linearised networks do follow the process.
+    func testFig9QuickClaims_25b_26_27_28_28b() throws {
         let r = try Fig9NTKGaussianProcess.compute(.forScale(.quick), seed: 0)
-        assertClaims(r.output, expected: ["25", "25b", "25c", "26", "27", "28", "28b"], recordedOnly: ["25"])
+        assertClaims(r.output, expected: ["25", "25b", "25c", "26", "27", "28", "28b"], recordedOnly: ["25", "25c"])
         // At t = 0 the process is the prior: mean 0, covariance Σ.
         XCTAssertEqual(r.snapshots[0].mean.map(abs).max()!, 0, accuracy: 1e-12)
         // Late in training both bands vanish at the training points.

@@ -4,7 +4,7 @@ import Foundation
 /// inputs) spread over the cores, one per worker thread, with OpenBLAS single-threaded meanwhile.
 ///
 /// Products with 3–4 rows gain nothing from OpenBLAS threads: on the 2-core machine a quick fig9
-/// ensemble took 29.7 s with 2 BLAS threads and 17.0 s with 1 (docs/SPEC.md §7.7). Running two
+/// ensemble took 29.7 s with 2 BLAS threads and 17.0 s with 1 (docs/SPEC.md §7.8). Running two
 /// networks at a time on single-threaded BLAS uses both cores instead. Each item runs entirely on
 /// one thread with its own seeded generator, so the results do not depend on `workers`.
 public enum IndependentRuns {

@@ -2,7 +2,7 @@ import Foundation
 
 /// A centred Gaussian law N(0, C) on d coordinates, for the null distributions of statistics
 /// computed from R independent draws (an ensemble of trained networks against the NTK-GP,
-/// docs/SPEC.md §7.7). C may be singular (a GP at its training points after training): draws
+/// docs/SPEC.md §7.8). C may be singular (a GP at its training points after training): draws
 /// use C = V·diag(λ₊)·Vᵀ with negative rounding-level eigenvalues set to zero.
 public struct GaussianLaw: Sendable {
     public let covariance: Matrix

@@ -2,7 +2,7 @@ import Foundation
 import NTKCore
 
 /// The network, its linearisation and the infinite-width model during training (source 003,
-/// Figs. 1 and 3–6; Lee et al. 2019, Thm 2.1; docs/SPEC.md §2g). One hidden layer of ReLUs on a
+/// Figs. 1 and 3–6; Lee et al. 2019, Thm 2.1; docs/SPEC.md §2h). One hidden layer of ReLUs on a
 /// 1-D toy with inputs (x, 1), trained by full-batch gradient descent at several widths, each
 /// beside (i) its linearisation around the same θ0, (ii) the infinite-width NTK model started
 /// from the same f0, and (iii) source 003's "full model": the network evaluated at the linear
@@ -16,7 +16,7 @@ public enum Fig8LinearizedDynamics {
         public var seeds: Int
         /// GD steps T (time t = η·T).
         public var steps = 300
-        /// η: ηλmax(Θ∞/N) ≈ 0.66 ≤ 1, so that the discrete-time bound holds (docs/SPEC.md §2g).
+        /// η: ηλmax(Θ∞/N) ≈ 0.66 ≤ 1, so that the discrete-time bound holds (docs/SPEC.md §2h).
         public var learningRate = 0.5
         public var trainX: [Double] = [-2, 0.5, 2.5]
         public var trainY: [Double] = [0.5, -0.6, 1.0]
@@ -35,7 +35,7 @@ public enum Fig8LinearizedDynamics {
         public var wideWidth = 1000
 
         /// paper: widths 100…10⁴ (5, about half a decade apart), 50 seeds each; quick: 300…3000,
-        /// 16 seeds (at n = 100 the ReLU net is far from the linear regime, docs/SPEC.md §7.6).
+        /// 16 seeds (at n = 100 the ReLU net is far from the linear regime, docs/SPEC.md §7.7).
         public static func forScale(_ s: Scale) -> Config {
             switch s {
             case .paper: return Config(widths: [100, 300, 1000, 3000, 10000], seeds: 50)
@@ -329,7 +329,7 @@ public enum Fig8LinearizedDynamics {
 
     static func proposals(_ cfg: Config, infiniteRates: [Double]) -> [String] {
         [
-            "The toy: \(cfg.trainX.count) training points x = \(cfg.trainX.map(fmt)) with targets \(cfg.trainY.map(fmt)) (source 003 does not give its points), test grid x ∈ [\(fmt(cfg.gridRange.lowerBound)), \(fmt(cfg.gridRange.upperBound))].",
+            "The toy: \(cfg.trainX.count) training points x = (\(cfg.trainX.map(fmt).joined(separator: ", "))) with targets (\(cfg.trainY.map(fmt).joined(separator: ", "))) (source 003 does not give its points), test grid x ∈ [\(fmt(cfg.gridRange.lowerBound)), \(fmt(cfg.gridRange.upperBound))].",
             "The network is the project's NTK parametrisation (docs/SPEC.md §1.1) with one hidden ReLU layer and β = \(fmt(cfg.beta)) on the inputs (x, 1); source 003's net has no β-scaled biases and unscaled inputs, so its kernel differs from ours by a constant factor and the β² terms.",
             "Learning rate η = \(fmt(cfg.learningRate)) (not the project's 1): ηλmax(Θ∞/N) = \(fmt(infiniteRates.last!)) ≤ 1, so a GD step shrinks the residual by at least (1 − a_min) ≤ e^{−a_min} and the gradient-flow bound applies step by step; T = \(cfg.steps) steps (t = \(fmt(cfg.learningRate * Double(cfg.steps)))).",
             "Loss bound in our normalisation: L_t ≤ e^{−2ηλmin(Θ)t/N}·L_0 for the cost (1/2N)Σ(f − y)², i.e. source 003's eq. 6 with the inequality reversed to ≤ and its λ replaced by ηλ/N.",

@@ -2,7 +2,7 @@ import Foundation
 import NTKCore
 
 /// The NTK Gaussian process over training time against an ensemble of trained networks (source
-/// 003, Fig. 7; source 004; Lee et al. 2019, §2.3; docs/SPEC.md §2h). For f0 ~ GP(0, Σ), gradient
+/// 003, Fig. 7; source 004; Lee et al. 2019, §2.3; docs/SPEC.md §2i). For f0 ~ GP(0, Σ), gradient
 /// descent on the squared loss makes f_t a GP with mean μ_t = Θ(x,X)Θ⁻¹(I − (I − A)^k)Y and the
 /// covariance of `GradientFlow.covariance` (A = ηΘ/N, k steps). An ensemble of R independently
 /// initialised finite networks, each trained by GD, is compared with it at the same steps; the NNGP
@@ -36,7 +36,7 @@ public enum Fig9NTKGaussianProcess {
         public var bootstrapResamples = 400
 
         /// paper: width 1024, 200 networks; quick: width 512, 100 networks (at 256 the departure
-        /// slope of claim 25c between 64 and 256 sat at the edge of its window, docs/SPEC.md §7.7).
+        /// slope of claim 25c between 64 and 256 sat at the edge of its window, docs/SPEC.md §7.8).
         public static func forScale(_ s: Scale) -> Config {
             switch s {
             case .paper: return Config(width: 1024, networks: 200)
@@ -436,7 +436,7 @@ public enum Fig9NTKGaussianProcess {
         let c = r.config
         let gap = zip(r.snapshots.last!.mean, r.meanInfinity).map { abs($0 - $1) }.max()!
         return [
-            "The toy: \(c.trainX.count) training points x = \(c.trainX.map(fmt)) with targets \(c.trainY.map(fmt)), inputs (x, 1), test grid x ∈ [\(fmt(c.gridRange.lowerBound)), \(fmt(c.gridRange.upperBound))] (source 003 does not give its points).",
+            "The toy: \(c.trainX.count) training points x = (\(c.trainX.map(fmt).joined(separator: ", "))) with targets (\(c.trainY.map(fmt).joined(separator: ", "))), inputs (x, 1), test grid x ∈ [\(fmt(c.gridRange.lowerBound)), \(fmt(c.gridRange.upperBound))] (source 003 does not give its points).",
             "L = \(c.depth) (\(c.depth - 1) hidden ReLU layers), β = \(fmt(c.beta)), σ_w = 1 (docs/SPEC.md §1.1) instead of source 003's one-layer net with prior variance σ_p² = 2; no observation noise (source 003 adds σ² = 0.001 to keep a band at the data).",
             "Ensemble of R = \(c.networks) networks of width \(c.width), each trained by full-batch GD (η = \(fmt(c.learningRate)), cost (1/2N)Σ(f − y)²) and compared with the process at steps \(c.steps.map(String.init).joined(separator: ", ")) through the discrete-GD filter (I − ηΘ/N)^k; the last step stands for t = ∞ (its mean differs from t = ∞ by at most \(fmt(gap))).",
             "Contrasting band: the NNGP posterior Σ(x,x) − Σ(x,X)Σ⁻¹Σ(X,x) (readout-only training at t = ∞), not an ensemble of readout-trained networks.",
@@ -444,11 +444,19 @@ public enum Fig9NTKGaussianProcess {
         ]
     }
 
+    /// Root mean square over networks and grid points of f_T − f_lin,T: one network's departure.
+    static func perNetworkDeparture(_ d: [[Double]]) -> Double {
+        (d.reduce(0) { $0 + $1.reduce(0) { $0 + $1 * $1 } } / Double(d.count * d[0].count)).squareRoot()
+    }
+
     static func notes(_ r: Result) -> [String] {
-        let far = farPoints(r)
+        let far = farPoints(r), c = r.config
         let ratios = far.map { (r.covarianceInfinity[$0, $0] / r.nngpCovariance[$0, $0]).squareRoot() }
+        let single = (perNetworkDeparture(r.narrowDeparture), perNetworkDeparture(r.departure))
+        let singleSlope = Foundation.log(single.1 / single.0) / Foundation.log(Double(c.width) / Double(c.narrowWidth))
         return [
-            "Away from the data sd_NTK,∞/sd_NNGP ranges over \(fmt(ratios.min()!))–\(fmt(ratios.max()!)) (at the \(far.count) far grid points).",
+            "Away from the data sd_NTK,∞/sd_NNGP ranges over \(fmt(ratios.min()!))–\(fmt(ratios.max()!)) (at the \(far.count) far grid points); the variance ratio Σ v_NTK,∞/Σ v_NNGP there is \(fmt(far.reduce(0) { $0 + r.covarianceInfinity[$1, $1] } / far.reduce(0) { $0 + r.nngpCovariance[$1, $1] })).",
+            "One network's departure from its linearisation at the last step, RMS over networks and grid points: \(fmt(single.0)) at n = \(c.narrowWidth), \(fmt(single.1)) at n = \(c.width) (log-log slope \(fmt(singleSlope))); claim 25c measures the departure of the ensemble mean.",
             "ηλ(Θ(X,X))/N = \(r.rates.map(fmt).joined(separator: ", ")): after step k a residual mode keeps (1 − ηλ/N)^k of itself.",
         ]
     }

@@ -1,7 +1,7 @@
 import Foundation
 import NTKCore
 
-/// The 1-D regression toys of Figs. 8 and 9 (source 003's working example, docs/SPEC.md §2g–§2h):
+/// The 1-D regression toys of Figs. 8 and 9 (source 003's working example, docs/SPEC.md §2h–§2i):
 /// a scalar x enters the network as the 2-vector (x, 1), the blog's way of giving the first
 /// layer a bias, so that Θ(x, x') is the R² kernel of its Fig. 6 along the line x₂ = 1.
 public enum LineSetup {
