@@ -128,7 +128,7 @@ struct Fig8: ParsableCommand {
         func ratio(_ l: [Double], _ rate: Double) -> [Double] {
             zip(l, ks).map { $0 / (l[0] * exp(-2 * rate * $1)) }
         }
-        let shown = [r.config.widths.first!, r.config.widths[r.config.widths.count / 2], r.config.widths.last!]
+        let shown = r.config.plottedWidths
         for (i, w) in shown.enumerated() {
             let run = r.runs.first { $0.width == w && $0.seedIndex == 0 }!
             let color = Palette.tab10[i]
@@ -170,8 +170,7 @@ struct Fig8: ParsableCommand {
         for (i, (curves, t)) in zip(curvesA, titles).enumerated() {
             panels.append(overTime(r, run: narrow, curves: curves, title: "\(t), n = \(narrow.width)", yLimits: yA, legend: i == 0))
         }
-        let shown = [c.widths[0], c.widths[c.widths.count / 2], c.widths[c.widths.count - 1]]
-        let runsB = shown.map { w in r.runs.first { $0.width == w && $0.seedIndex == 0 }! }
+        let runsB = c.plottedWidths.map { w in r.runs.first { $0.width == w && $0.seedIndex == 0 }! }
         let yB = yRange(runsB.flatMap { [$0.network.last!, $0.blogFullModel.last!, $0.infinite.last!] }, c.trainY)
         for (i, run) in runsB.enumerated() { panels.append(atWidth(r, run: run, yLimits: yB, legend: i == 0)) }
         panels.append(distances(r))

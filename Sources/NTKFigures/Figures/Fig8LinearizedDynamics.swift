@@ -33,6 +33,8 @@ public enum Fig8LinearizedDynamics {
 
         /// Claim 24b is asserted for the networks at least this wide ("wide networks").
         public var wideWidth = 1000
+        /// Widths whose curves and losses are drawn (panels a, b, d): narrowest, middle, widest.
+        public var plottedWidths: [Int] { [widths[0], widths[widths.count / 2], widths[widths.count - 1]] }
 
         /// paper: widths 100…10⁴ (5, about half a decade apart), 50 seeds each; quick: 300…3000,
         /// 16 seeds (at n = 100 the ReLU net is far from the linear regime, docs/SPEC.md §7.7).
@@ -262,8 +264,8 @@ public enum Fig8LinearizedDynamics {
         for (tx, ty) in zip(cfg.trainX, cfg.trainY) {
             csv.append(["train_point", 0, 0, 0, .number(tx), 1, .number(ty)])
         }
-        // Curves and losses of the first seed at every width (the plotted ones).
-        for r in runs where r.seedIndex == 0 {
+        // Curves and losses of the first seed at the plotted widths.
+        for r in runs where r.seedIndex == 0 && cfg.plottedWidths.contains(r.width) {
             for (c, k) in cfg.curveSteps.enumerated() {
                 for (kind, curves) in [("network", r.network), ("linearized", r.linearized),
                                        ("blog_full_model", r.blogFullModel), ("ntk_infinite_width", r.infinite)] {
