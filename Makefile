@@ -44,7 +44,7 @@ help:
 	@echo "make deps      install the system libraries with apt if pkg-config cannot find them"
 	@echo "make data      fetch MNIST into data/mnist and verify SHA-256 (NTK_MNIST_MIRROR=dir for a local copy)"
 	@echo "make build     swift build (release)"
-	@echo "make fig1 … make fig6   one figure (FIGURE_FLAGS=\"--scale quick\" for the small version)"
+	@echo "make fig1 … make fig9   one figure (FIGURE_FLAGS=\"--scale quick\" for the small version)"
 	@echo "make plot-demo the plotting demonstration under figures/demo"
 	@echo "make bench     performance benchmarks (ntk-bench)"
 	@echo "make mutants   apply deliberate faults to a scratch copy and show which test catches each"
