@@ -45,19 +45,29 @@ struct Fig9: ParsableCommand {
                       xLabel: "x  (input (x, 1))", yLabel: "f(x)", xLimits: c.gridRange, yLimits: yLimits,
                       legend: i == 3 ? .upperRight : .hidden)
         let blue = Palette.tab10[0], orange = Palette.tab10[1], sd = s.sd
+        // The full legend goes in one panel (i = 3); the last panel names only the NNGP band.
+        let l = { (text: String) -> String? in i == 3 ? text : nil }
         p.band(x: r.gridX, lower: shifted(s.mean, sd, -2), upper: shifted(s.mean, sd, 2), color: blue, alpha: 0.14,
-               label: "NTK-GP ±2 sd")
+               label: l("NTK-GP ±2 sd"))
         p.band(x: r.gridX, lower: shifted(s.mean, sd, -1), upper: shifted(s.mean, sd, 1), color: blue, alpha: 0.28,
-               label: "NTK-GP ±1 sd")
+               label: l("NTK-GP ±1 sd"))
         for (j, net) in r.shown.enumerated() {
-            p.line(x: r.gridX, y: net[i], color: Color(gray: 0.55), width: 0.7, label: j == 0 ? "trained networks" : nil)
+            p.line(x: r.gridX, y: net[i], color: Color(gray: 0.55), width: 0.7, label: j == 0 ? l("trained networks") : nil)
         }
-        p.line(x: r.gridX, y: s.mean, color: .black, width: 2, label: "NTK-GP mean μ_t")
+        p.line(x: r.gridX, y: s.mean, color: .black, width: 2, label: l("NTK-GP mean μ_t"))
         let esd = s.ensembleVariance.map { $0.squareRoot() }
-        p.line(x: r.gridX, y: s.ensembleMean, color: orange, width: 1.8, dash: .dashed, label: "ensemble mean")
-        p.line(x: r.gridX, y: shifted(s.ensembleMean, esd, 1), color: orange, width: 1.2, dash: .dotted, label: "ensemble ±1 sd")
+        p.line(x: r.gridX, y: s.ensembleMean, color: orange, width: 1.8, dash: .dashed, label: l("ensemble mean"))
+        p.line(x: r.gridX, y: shifted(s.ensembleMean, esd, 1), color: orange, width: 1.2, dash: .dotted, label: l("ensemble ±1 sd"))
         p.line(x: r.gridX, y: shifted(s.ensembleMean, esd, -1), color: orange, width: 1.2, dash: .dotted)
-        p.scatter(x: c.trainX, y: c.trainY, marker: .square, size: 8, color: Palette.tab10[3], label: "training points")
+        if last {
+            // The contrasting band: the NNGP posterior (readout-only training at t = ∞), ±1 sd.
+            let nsd = r.nngpCovariance.diagonal.map { max($0, 0).squareRoot() }, green = Palette.tab10[2]
+            p.line(x: r.gridX, y: shifted(r.nngpMean, nsd, 1), color: green, width: 1.6, dash: .dashDot,
+                   label: "NNGP posterior ±1 sd")
+            p.line(x: r.gridX, y: shifted(r.nngpMean, nsd, -1), color: green, width: 1.6, dash: .dashDot)
+            p.legend = .lowerCenter
+        }
+        p.scatter(x: c.trainX, y: c.trainY, marker: .square, size: 8, color: Palette.tab10[3], label: l("training points"))
         return p
     }
 
