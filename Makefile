@@ -46,7 +46,7 @@ help:
 	@echo "make deps      install the system libraries with apt if pkg-config cannot find them"
 	@echo "make data      fetch MNIST into data/mnist and verify SHA-256 (NTK_MNIST_MIRROR=dir for a local copy)"
 	@echo "make build     swift build (release)"
-	@echo "make fig1 … make fig7   one figure (FIGURE_FLAGS=\"--scale quick\" for the small version)"
+	@echo "make fig1 … make fig9   one figure (FIGURE_FLAGS=\"--scale quick\" for the small version)"
 	@echo "make lee2018   Lee et al. 2018 Table 1 (MNIST NNGP at 1k, 10k, 50k, NTK at 1k, 10k; about 10 min)"
 	@echo "make plot-demo the plotting demonstration under figures/demo"
 	@echo "make bench     performance benchmarks (ntk-bench)"

@@ -152,15 +152,28 @@ let package = Package(
             ]
         ),
         .executableTarget(
-            name: "lee2018-nngp-mnist",
+            name: "fig7-pntk-approximation",
             dependencies: [
                 "NTKCore", "NTKFigures", "NTKPlot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-
         .executableTarget(
-            name: "fig7-pntk-approximation",
+            name: "fig8-linearized-dynamics",
+            dependencies: [
+                "NTKCore", "NTKFigures", "NTKPlot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "fig9-ntk-gaussian-process",
+            dependencies: [
+                "NTKCore", "NTKFigures", "NTKPlot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "lee2018-nngp-mnist",
             dependencies: [
                 "NTKCore", "NTKFigures", "NTKPlot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

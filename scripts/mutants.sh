@@ -18,7 +18,7 @@ flags=(-c release -Xswiftc -enable-testing)
 faults=(
   "1|wrong β: the network's bias scale is 0|Sources/NTKCore/Network/MLP.swift|s/self\.beta = beta\n/self.beta = 0 * beta\n/g|testFig1Quick|EmpiricalNTKTests"
   "2|√N in place of N in the kernel-PCA eigenvalue scaling|Sources/NTKFigures/Figures/Fig5MNISTKernelPCA.swift|s/e\.values\.map \{ \\\$0 \/ n \}/e.values.map { \\\$0 \/ n.squareRoot() }/|testFig5Quick"
-  "3|NTK-GP covariance (the variance of the limiting law) ×2|Sources/NTKCore/Predict/GradientFlow.swift|s/cov = cov - cross - cross\.transposed\n        return cov/cov = cov - cross - cross.transposed\n        cov.scale(by: 2)\n        return cov/|testFig3Quick"
+  "3|NTK-GP covariance (the variance of the limiting law) ×2|Sources/NTKCore/Predict/GradientFlow.swift|s/cov = cov - cross - cross\.transposed\n        return cov/cov = cov - cross - cross.transposed\n        cov.scale(by: 2)\n        return cov/|testFig3Quick|testFig9Quick"
   "4|fig3's limiting law replaced by the prior Σ|Sources/NTKFigures/Figures/Fig3FunctionDistribution.swift|s/let cov = try flow\.covariance\(/let cov = kxx.nngp; _ = try flow.covariance(/|testFig3Quick"
   "5|off-by-one in the GD step count (one extra step)|Sources/NTKCore/Network/GradientDescent.swift|s/if k == steps \{ break \}/if k == steps + 1 { break }/|MLPTests|PredictorTests"
   "6|dropped bias gradient|Sources/NTKCore/Network/GradientDescent.swift|s/alpha: T\(scale \* beta\)/alpha: T(0 * scale * beta)/|MLPTests|PredictorTests"
@@ -30,6 +30,8 @@ faults=(
   "12|pNTK without its 1/O (the NTK of the plain sum of logits)|Sources/NTKCore/Kernels/EmpiricalNTK.swift|s/repeating: 1 \/ Double\(o\)\.squareRoot\(\)/repeating: 1/|testFig7Quick|EmpiricalNTKTests"
   "13|Lee et al.'s σ_w² used as σ_w (no square root)|Sources/NTKFigures/Figures/Lee2018NNGPMNIST.swift|s/weightStd: weightVariance\.squareRoot\(\)/weightStd: weightVariance/|testLee2018Quick"
   "14|MNIST images not standardised per image (only the mean pixel subtracted)|Sources/NTKFigures/Figures/Lee2018NNGPMNIST.swift|s/for j in 0\.\.<d \{ row\[j\] = \(row\[j\] - mean\) \* inv \}//|testLee2018Quick"
+  "15|fig8: the linearisation trained at twice the network's learning rate|Sources/NTKFigures/Figures/Fig8LinearizedDynamics.swift|s/let flow0 = try GradientFlow\(kTrainTrain: theta0, learningRate: eta\)/let flow0 = try GradientFlow(kTrainTrain: theta0, learningRate: 2 * eta)/|testFig8Quick"
+  "16|fig9: the NTK-GP evaluated at twice the networks' time (step 2k for k)|Sources/NTKFigures/Figures/Fig9NTKGaussianProcess.swift|s/let \(mu, cov\) = try process\(\.steps\(k\)\)/let (mu, cov) = try process(.steps(2 * k))/|testFig9Quick"
 )
 
 selected=("$@")

@@ -11,6 +11,8 @@ public enum Source: String, Codable, Sendable {
     case pntk = "Mohamadi et al. 2023"
     /// Lee, Bahri, Novak, Schoenholz, Pennington & Sohl-Dickstein (ICLR 2018), Table 1.
     case lee2018 = "Lee et al. 2018"
+    /// Source 003, the blog on the implications of the NTK (docs/SPEC.md Sources).
+    case blog = "source 003 (NTK blog)"
 }
 
 /// What kind of evidence a claim is (docs/SPEC.md §4).

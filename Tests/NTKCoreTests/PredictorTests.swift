@@ -123,3 +123,102 @@ final class PredictorTests: XCTestCase {
         }
     }
 }
+
+final class LinearizedClosedFormTests: XCTestCase {
+    /// Source 003 eqs. 13–14 / Lee et al. eq. (10): the closed-form parameters of the linear model
+    /// after k GD steps are what k calls of `step` reach, and its outputs are the function-space
+    /// formula with the empirical NTK; the network at those parameters is a different function.
+    func testClosedFormParametersMatchGradientDescentAndFunctionSpace() throws {
+        var rng = SeededGenerator(seed: 43)
+        let x = Gaussian.matrix(rows: 5, columns: 2, using: &rng)
+        let xt = Gaussian.matrix(rows: 7, columns: 2, using: &rng)
+        let y = Gaussian.matrix(rows: 5, columns: 1, using: &rng)
+        let net = MLP(inputDimension: 2, width: 60, depth: 2, outputs: 1, seed: 9)
+        let lr = 0.5, steps = 30
+        var gd = LinearizedMLP(base: net)
+        for _ in 0..<steps { gd.step(inputs: x, targets: y, learningRate: lr) }
+        let flow = try GradientFlow(kTrainTrain: net.empiricalNTK(x), learningRate: lr)
+        let closed = try LinearizedMLP.closedForm(base: net, inputs: x, targets: y, pass: net.forwardPass(x), flow: flow,
+                                                  at: .steps(steps))
+        let a = closed.displacement.flattened, b = gd.displacement.flattened
+        var d = a
+        BLAS.axpy(-1, b, &d)
+        XCTAssertLessThan(BLAS.norm2(d) / BLAS.norm2(b), Tolerance.linearizedRel, "θ_k − θ0")
+        let viaKernel = try flow.predictTest(at: .steps(steps), fTrain0: net(x), yTrain: y, fTest0: net(xt),
+                                             kTestTrain: net.empiricalNTK(xt, x))
+        assertCloseMatrices(closed(xt), viaKernel, relative: Tolerance.linearizedRel, "f_lin on test inputs")
+        // At θ0 the "full model" is the network itself; after training it is not the linear model.
+        assertCloseMatrices(LinearizedMLP(base: net).networkAtLinearParameters(xt), net(xt),
+                            relative: Tolerance.float64Rel, "zero displacement")
+        XCTAssertGreaterThan(relativeFrobeniusError(closed.networkAtLinearParameters(xt), closed(xt)), 1e-4)
+    }
+}
+
+final class EnsembleStatisticsTests: XCTestCase {
+    /// The null sd of the pooled variance ratio matches its Monte Carlo spread, and the coverage
+    /// of ±k sd has the Gaussian mean erf(k/√2).
+    func testGaussianLawNullDistributions() throws {
+        let pts = (0..<12).map { Double($0) * 0.4 }
+        let cov = Matrix(rows: 12, columns: 12) { i, j in exp(-pow(pts[i] - pts[j], 2)) * (1 + 0.1 * Double(i)) }
+        let law = try GaussianLaw(covariance: Matrix(rows: 12, columns: 12) { i, j in (cov[i, j] + cov[j, i]) / 2 })
+        var rng = SeededGenerator(seed: 5)
+        let r = 20, trials = 3000
+        var ratios = [Double]()
+        for _ in 0..<trials {
+            let d = law.draws(count: r, using: &rng)
+            var s2 = 0.0
+            for j in 0..<12 {
+                let (_, sd) = meanAndSD((0..<r).map { d[$0, j] })
+                s2 += sd * sd
+            }
+            ratios.append(s2 / law.covariance.trace)
+        }
+        let (m, sd) = meanAndSD(ratios)
+        let expected = law.pooledVarianceRatioNullSD(replicates: r)
+        XCTAssertEqual(m, 1, accuracy: 5 * sd / Double(trials).squareRoot(), "unbiased")
+        // The sd of a sample sd of 3000 draws is ≈ sd/√6000; 5 of those.
+        XCTAssertEqual(sd, expected, accuracy: 5 * expected / 6000.0.squareRoot(), "null sd")
+        for k in [1.0, 2.0] {
+            let c = law.coverageFraction(k: k, draws: 4000, using: &rng)
+            XCTAssertEqual(c.mean, erf(k / 2.0.squareRoot()), accuracy: 5 * (c.variance / 4000).squareRoot(), "k = \(k)")
+        }
+    }
+
+    func testLogLogSlopeWithStandardError() {
+        let x = [10.0, 100, 1000]
+        let exact = logLogSlopeWithSE(x, samples: x.map { w in [1, 1, 1].map { $0 * 3 / w.squareRoot() } })
+        XCTAssertEqual(exact.slope, -0.5, accuracy: 1e-12)
+        XCTAssertEqual(exact.standardError, 0, accuracy: 1e-12)
+        // Log values spread by −0.1, 0, +0.1 in each group (sample sd 0.1, R = 3): the slope's
+        // variance is Σ w_i²·0.01/3 with w = (−1, 0, 1)/(2 ln 10).
+        let spread = logLogSlopeWithSE(x, samples: x.map { w in [exp(-0.1), 1, exp(0.1)].map { $0 / w } })
+        XCTAssertEqual(spread.slope, -1, accuracy: 1e-12)
+        let w = 1 / (2 * log(10.0))
+        XCTAssertEqual(spread.standardError, (2 * w * w * 0.01 / 3).squareRoot(), accuracy: 1e-12)
+    }
+
+    /// Independent runs come back in index order, equal to a sequential loop, with OpenBLAS's
+    /// thread count restored; the first error is rethrown.
+    func testIndependentRunsOrderDeterminismAndErrors() throws {
+        let before = BLAS.threadCount
+        var rng = SeededGenerator(seed: 77)
+        let x = Gaussian.matrix(rows: 4, columns: 3, using: &rng)
+        let work: @Sendable (Int) -> [Double] = { i in
+            var net = MLP(inputDimension: 3, width: 64, depth: 3, outputs: 1, seed: UInt64(i))
+            _ = try? net.train(inputs: x, targets: Matrix(rows: 4, columns: 1, repeating: 1), steps: 5)
+            return net(x).storage
+        }
+        let sequential = (0..<9).map(work)
+        for workers in [1, 2, 4] {
+            let parallel = try IndependentRuns.map(9, workers: workers) { work($0) }
+            XCTAssertEqual(parallel, sequential, "workers \(workers)")
+            XCTAssertEqual(BLAS.threadCount, before)
+        }
+        struct Boom: Error {}
+        XCTAssertThrowsError(try IndependentRuns.map(6, workers: 2) { i -> Int in
+            if i == 3 { throw Boom() }
+            return i
+        })
+        XCTAssertEqual(BLAS.threadCount, before)
+    }
+}

@@ -142,4 +142,29 @@ final class FigureExecutableTests: XCTestCase {
         XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err, line: line)
         XCTAssertTrue(r.err.contains(bad), r.err, line: line)
     }
+
+    /// The 1-D toy figures name their sources in --help, reject bad options with one line and exit
+    /// 2, and fig8's quick run writes a complete record (fig9's computation is covered by
+    /// LineFigureClaimTests; its quick run takes ~10 s more).
+    func testFig8Fig9HelpBadOptionsAndFig8QuickRecord() throws {
+        for name in ["fig8-linearized-dynamics", "fig9-ntk-gaussian-process"] {
+            let help = try run(name, ["--help"])
+            XCTAssertEqual(help.status, 0)
+            XCTAssertTrue(help.out.contains("source 003") && help.out.contains("Lee et al. 2019")
+                          && help.out.contains("Claims checked"), help.out)
+            for args in [["--seed", "-1"], ["--threads", "0"], ["--scale", "huge"]] {
+                let bad = try run(name, args + ["--out", tmp])
+                XCTAssertEqual(bad.status, 2, "\(name) \(args)")
+                XCTAssertEqual(bad.err.split(separator: "\n").count, 1, bad.err)
+            }
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp), [])
+        let r = try run("fig8-linearized-dynamics", ["--scale", "quick", "--out", tmp, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let records = try ClaimsReport.records(in: tmp)
+        XCTAssertEqual(records.map(\.figure), ["fig8-linearized-dynamics"])
+        XCTAssertEqual(Set(records[0].claims.map(\.id)), ["22", "22b", "22c", "23", "23b", "24", "24b"])
+        XCTAssertTrue(records[0].claims.allSatisfy { $0.kind == .prediction }, "fig8 claims are predictions")
+        XCTAssertFalse(records[0].proposals.isEmpty, "[Prop] setup choices are recorded")
+    }
 }

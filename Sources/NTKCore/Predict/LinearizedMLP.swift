@@ -39,3 +39,44 @@ public struct LinearizedMLP: Sendable {
         return loss
     }
 }
+
+extension LinearizedMLP {
+    /// The linearised network after gradient descent on (1/2N)Σ‖f_lin − y‖², in closed form
+    /// (Lee et al. 2019, eq. (10); source 003 eqs. 13 and 16; docs/SPEC.md §3.1):
+    ///
+    /// ```
+    /// θ_t − θ0 = ∇θf0(X)ᵀ Θ0⁻¹(I − e^{−At})(Y − f0(X)),   A = ηΘ0/N
+    /// ```
+    ///
+    /// with (I − A)^k for `.steps(k)`, which is then exactly what k calls of `step` reach. The
+    /// displacement is one vector–Jacobian product of the N coefficients Θ0⁻¹(I − e^{−At})(Y − f0(X)).
+    ///
+    /// - Parameters:
+    ///   - flow: `GradientFlow(kTrainTrain: base.empiricalNTK(x), learningRate: η)`, factorised
+    ///     once and shared by every time point.
+    ///   - pass: `base.forwardPass(x)` (shared likewise).
+    public static func closedForm(base: MLP, inputs x: Matrix, targets y: Matrix, pass: ForwardPass,
+                                  flow: GradientFlow, at time: FlowTime) throws -> LinearizedMLP {
+        guard flow.trainSize == x.rows, pass.outputs.rows == x.rows else {
+            throw PredictionError.shapeMismatch("flow on \(flow.trainSize) inputs, forward pass on \(pass.outputs.rows), inputs \(x.rows)")
+        }
+        // Θ0⁻¹(I − e^{−At}) applied to the initial train residual Y − f0(X).
+        let gain = try flow.transferMatrix(at: time, kTestTrain: Matrix.identity(x.rows))
+        let coefficients = Matrix.product(gain, y - pass.outputs)
+        var lin = LinearizedMLP(base: base)
+        lin.displacement = base.vjp(pass, cotangent: coefficients)
+        return lin
+    }
+
+    /// The full network evaluated at the linearised model's parameters θ0 + (θ − θ0): what
+    /// source 003's Fig. 4 calls the "full model" (its eq. 14). It is not a network trained by
+    /// gradient descent, and it does not interpolate the training points at finite width.
+    public var networkAtLinearParameters: MLP {
+        var net = base
+        for l in 0..<net.depth {
+            net.weights[l].axpy(1, displacement.weights[l])
+            BLAS.axpy(1, displacement.biases[l], &net.biases[l])
+        }
+        return net
+    }
+}
