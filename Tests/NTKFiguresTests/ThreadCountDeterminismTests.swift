@@ -84,4 +84,25 @@ final class ThreadCountDeterminismTests: XCTestCase {
         (c.widths, c.seeds, c.trainDigits, c.testDigits) = ([32, 64], 2, 12, 20)
         try assertSameBytes("fig7") { try Fig7PNTKApproximation.compute(c, seed: 5).output.csv.text }
     }
+
+    func testFig8() throws {
+        var c = Fig8LinearizedDynamics.Config.forScale(.quick)
+        (c.widths, c.seeds, c.steps, c.gridPoints, c.curveSteps, c.heatmapPoints, c.wideWidth) = ([40, 80], 2, 10, 9, [0, 5, 10], 5, 80)
+        try assertSameBytes("fig8") { try Fig8LinearizedDynamics.compute(c, seed: 5).output.csv.text }
+    }
+
+    func testFig9() throws {
+        var c = Fig9NTKGaussianProcess.Config.forScale(.quick)
+        (c.width, c.networks, c.gridPoints, c.steps, c.nullDraws, c.bootstrapResamples) = (64, 6, 9, [0, 3, 10], 50, 20)
+        try assertSameBytes("fig9") { try Fig9NTKGaussianProcess.compute(c, seed: 5).output.csv.text }
+    }
+
+    func testLee2018() throws {
+        var c = Lee2018NNGPMNIST.Config.forScale(.quick)
+        c.rows = [Lee2018NNGPMNIST.table[0]]
+        c.rows[0].trainSize = 60
+        c.ntkTrainSizes = [60]
+        c.testSize = 40
+        try assertSameBytes("lee2018") { try Lee2018NNGPMNIST.compute(c).output.csv.text }
+    }
 }

@@ -1,15 +1,16 @@
 import Foundation
 
 /// Many small independent computations (e.g. an ensemble of networks trained on a handful of
-/// inputs) spread over the cores, one per worker thread, with OpenBLAS single-threaded meanwhile.
+/// inputs) spread over the cores, one per worker thread, each running its products on one thread.
 ///
 /// Products with 3–4 rows gain nothing from OpenBLAS threads: on the 2-core machine a quick fig9
 /// ensemble took 29.7 s with 2 BLAS threads and 17.0 s with 1 (docs/SPEC.md §7.8). Running two
 /// networks at a time on single-threaded BLAS uses both cores instead. Each item runs entirely on
 /// one thread with its own seeded generator, so the results do not depend on `workers`.
 public enum IndependentRuns {
-    /// `body(i)` for i in 0..<count on up to `workers` threads; results in index order. OpenBLAS is
-    /// set to one thread for the duration and restored afterwards; the first error is rethrown.
+    /// `body(i)` for i in 0..<count on up to `workers` threads; results in index order.
+    /// `Parallel.workerCount` is 1 for the duration (each item computes on its own thread) and restored
+    /// afterwards; the first error is rethrown.
     /// `done(i)` is called (serialised) after item i finishes, e.g. for progress messages.
     public static func map<T: Sendable>(_ count: Int, workers: Int, done: (@Sendable (Int) -> Void)? = nil,
                                         _ body: @Sendable (Int) throws -> T) throws -> [T] {

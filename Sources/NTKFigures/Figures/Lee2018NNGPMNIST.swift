@@ -232,15 +232,15 @@ public enum Lee2018NNGPMNIST {
 
     static func output(_ cfg: Config, _ rows: [RowResult]) -> FigureOutput {
         var csv = CSVTable(header: ["train_size", "hidden_layers", "depth_L", "sigma_w2", "sigma_b2", "kernel",
-                                    "accuracy", "paper_nngp", "paper_nn", "jitter", "cholesky_attempts",
-                                    "fit_seconds", "test_seconds", "row_seconds", "row_peak_rss_bytes"])
+                                    "accuracy", "paper_nngp", "paper_nn", "jitter", "cholesky_attempts"])
+        // Times and memory are in the run record's parameters, not here: the CSV holds the
+        // computed numbers only, the same bytes for any run with the same inputs.
         for r in rows {
             for (fit, acc) in [(r.nngp, r.nngpAccuracy)] + (r.ntk.map { [($0, r.ntkAccuracy!)] } ?? []) {
                 csv.append([.int(r.row.trainSize), .int(r.row.hiddenLayers), .int(r.row.depth),
                             .number(r.row.weightVariance), .number(r.row.biasVariance), .string(fit.mode.rawValue),
                             .number(acc), .number(r.row.paperNNGP), .number(r.row.paperNN), .number(fit.jitter),
-                            .int(fit.attempts), .number(fit.fitSeconds), .number(r.testSeconds), .number(r.seconds),
-                            .int(r.peakBytes)])
+                            .int(fit.attempts)])
             }
         }
         var out = FigureOutput(name: name, title: title, csv: csv)
