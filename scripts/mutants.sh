@@ -32,6 +32,8 @@ faults=(
   "14|MNIST images not standardised per image (only the mean pixel subtracted)|Sources/NTKFigures/Figures/Lee2018NNGPMNIST.swift|s/for j in 0\.\.<d \{ row\[j\] = \(row\[j\] - mean\) \* inv \}//|testLee2018Quick"
   "15|fig8: the linearisation trained at twice the network's learning rate|Sources/NTKFigures/Figures/Fig8LinearizedDynamics.swift|s/let flow0 = try GradientFlow\(kTrainTrain: theta0, learningRate: eta\)/let flow0 = try GradientFlow(kTrainTrain: theta0, learningRate: 2 * eta)/|testFig8Quick"
   "16|fig9: the NTK-GP evaluated at twice the networks' time (step 2k for k)|Sources/NTKFigures/Figures/Fig9NTKGaussianProcess.swift|s/let \(mu, cov\) = try process\(\.steps\(k\)\)/let (mu, cov) = try process(.steps(2 * k))/|testFig9Quick"
+  "17|FMA contraction allowed in the vectorised ReLU kernel (bytes no longer match the scalar loop)|Sources/_KernelSIMD/relu_segment.c|s/#pragma clang fp contract\(off\)/#pragma clang fp contract(fast)/|VectorisedReLUKernelTests|AnalyticKernelTests"
+  "18|t = ∞ guard back to a bare λmin > 0 (the Cholesky's relative singularity threshold set to 0)|Sources/NTKCore/LinearAlgebra/RFP.swift|s/        Double\(n\) \* Double\.ulpOfOne \* maxDiagonal\n/        0 * Double(n) * Double.ulpOfOne * maxDiagonal\n/|RFPTests|KernelPredictorTests|NTKPredictCLITests"
 )
 
 selected=("$@")
