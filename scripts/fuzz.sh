@@ -18,6 +18,18 @@ mapfile -t core < <(find Sources/NTKCore -name '*.swift' | sort)
 incs=(-I Sources/CBLAS -I Sources/CLAPACKE -I Sources/CZlib -I Sources/CCrypto)
 for f in $(pkg-config --cflags-only-I openblas lapacke zlib libcrypto); do incs+=(-Xcc "$f"); done
 libs=(); for f in $(pkg-config --libs-only-L openblas); do libs+=(-L "${f#-L}"); done
+# NTKCore imports the C target _KernelSIMD: compile its C files once (ASan-instrumented) and give
+# swiftc a module map for its header.
+mkdir -p "$dir/kernelsimd"
+printf 'module _KernelSIMD {\n  header "%s"\n  export *\n}\n' "$PWD/Sources/_KernelSIMD/include/_KernelSIMD.h" \
+  > "$dir/kernelsimd/module.modulemap"
+simd_objs=()
+for c in Sources/_KernelSIMD/*.c; do
+  o="$dir/kernelsimd/$(basename "$c" .c).o"
+  clang -O2 -fsanitize=address -I Sources/_KernelSIMD/include -c "$c" -o "$o"
+  simd_objs+=("$o")
+done
+incs+=(-I "$dir/kernelsimd")
 status=0
 for t in $targets; do
   case $t in idx) h=Fuzz/IDXFuzz.swift ;; csv) h=Fuzz/CSVFuzz.swift ;; npy) h=Fuzz/NPYFuzz.swift ;;
@@ -26,7 +38,7 @@ for t in $targets; do
   echo "== fuzz $t: building $bin"
   # (ld.gold warns about every ASan helper symbol; the log keeps them out of sight)
   swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name NTKCoreFuzz"${t^^}" \
-    "${incs[@]}" "${libs[@]}" "${core[@]}" "$h" -o "$bin" > "$dir/build-$t.txt" 2>&1 \
+    "${incs[@]}" "${libs[@]}" "${core[@]}" "$h" "${simd_objs[@]}" -o "$bin" > "$dir/build-$t.txt" 2>&1 \
     || { grep -v 'Cannot export local symbol' "$dir/build-$t.txt" >&2; exit 2; }
   mkdir -p "$dir/corpus-$t"
   echo "== fuzz $t: ${secs}s from Fuzz/corpus/$t"

@@ -52,6 +52,7 @@ rows=() ; missed=0
 for f in "${faults[@]}"; do
   IFS='|' read -r id what file subst filter <<<"$f"
   filter="${f#*|*|*|*|}"
+  shown="${filter//|/\\|}"   # the filter as a Markdown table cell (| escaped)
   want "$id" || continue
   cp "$file" "$file.orig"
   if ! perl -0 -e 'local $/; my $s = <STDIN>; my $n = ($s =~ '"$subst"'); die "no match\n" unless $n; print $s' <"$file.orig" >"$file" 2>/dev/null; then
@@ -64,8 +65,8 @@ for f in "${faults[@]}"; do
   swift test "${flags[@]}" --skip-build --disable-swift-testing --filter "$filter" >"$scratch/test-$id.log" 2>&1
   caught=$(grep -oE "error: [A-Za-z0-9_]+\.test[A-Za-z0-9_]+" "$scratch/test-$id.log" | sed 's/error: //' | sort -u | paste -sd, - | sed 's/,/, /g')
   mv "$file.orig" "$file"
-  if [ -n "$caught" ]; then rows+=("| $id | $what | \`$filter\` | caught by $caught |")
-  else rows+=("| $id | $what | \`$filter\` | **NOT CAUGHT** |"); missed=1; fi
+  if [ -n "$caught" ]; then rows+=("| $id | $what | \`$shown\` | caught by $caught |")
+  else rows+=("| $id | $what | \`$shown\` | **NOT CAUGHT** |"); missed=1; fi
 done
 swift build "${flags[@]}" --build-tests >/dev/null 2>&1   # leave the scratch build clean
 

@@ -44,6 +44,28 @@ final class RFPTests: XCTestCase {
         }
     }
 
+    /// The t = ∞ guard is relative: a factor whose pivot L_ii² is at most N·ε·max diag counts as
+    /// singular even though dpftrf succeeds and every pivot is positive (issue 15 item 9: a
+    /// duplicated row gave λmin = 6.8e−19 and passed `λmin > 0`). A pivot well above the threshold
+    /// is accepted.
+    func testRelativeSingularityThresholdRefusesTinyPositivePivot() throws {
+        let n = 6
+        for (last, singular) in [(1e-18, true), (1e-12, false)] {
+            var k = Matrix(rows: n, columns: n)
+            for i in 0..<n { k[i, i] = 1 }
+            k[n - 1, n - 1] = last
+            XCTAssertLessThan(RFPCholesky.singularityThreshold(order: n, maxDiagonal: 1), 1e-13)
+            if singular {
+                XCTAssertThrowsError(try RFPCholesky(RFPMatrix(k)), "pivot² \(last)") { e in
+                    guard case RFPError.notPositiveDefinite(_, let minor, _) = e else { return XCTFail("\(e)") }
+                    XCTAssertEqual(minor, n, "the last pivot is the tiny one")
+                }
+            } else {
+                XCTAssertNoThrow(try RFPCholesky(RFPMatrix(k)), "pivot² \(last)")
+            }
+        }
+    }
+
     /// A duplicated input makes the kernel singular: without a jitter Cholesky is refused; with
     /// the schedule a jitter of 1e−10·10^k × mean diagonal is used, reported, and the solve is
     /// the dense solve of K + jitter·I.
