@@ -235,8 +235,8 @@ struct RecursionSpec: Sendable {
                     prep2.withUnsafeBufferPointer { pp2 in
                         let sp = keepS ? SendablePointer(ps.baseAddress!) : nil
                         let tp = keepT ? SendablePointer(pt.baseAddress!) : nil
-                        let q1 = SendablePointer(pp1.baseAddress ?? UnsafePointer(bitPattern: 8)!)
-                        let q2 = SendablePointer(pp2.baseAddress ?? UnsafePointer(bitPattern: 8)!)
+                        let q1 = SendablePointer(pp1)
+                        let q2 = SendablePointer(pp2)
                         // Runs the fused recursion on row i, columns j0..<j1 (at most `tile`);
                         // optionally mirrors. Layer-outer, column-inner: the entries of one layer
                         // are independent, so their sqrt/divisions overlap.

@@ -30,8 +30,8 @@ public struct Cholesky: Sendable {
         let finite = FlagArray(count: rows.count)
         var f = [Double](unsafeUninitializedCapacity: n * n) { buffer, count in
             a.storage.withUnsafeBufferPointer { src in
-                let dst = SendablePointer(buffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
-                let from = SendablePointer(src.baseAddress ?? UnsafePointer(bitPattern: 8)!)
+                let dst = SendablePointer(buffer)
+                let from = SendablePointer(src)
                 Parallel.forEach(rows.count) { c in
                     var ok = true
                     for i in rows[c] {

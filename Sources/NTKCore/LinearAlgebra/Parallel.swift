@@ -113,6 +113,13 @@ struct SendablePointer<T>: @unchecked Sendable {
     @usableFromInline let base: UnsafeMutablePointer<T>
     @usableFromInline init(_ base: UnsafeMutablePointer<T>) { self.base = base }
     @usableFromInline init(_ base: UnsafePointer<T>) { self.base = UnsafeMutablePointer(mutating: base) }
+    /// The buffer's start; an empty buffer (nil base address) gets a dangling, never-read pointer.
+    @usableFromInline init(_ buffer: UnsafeMutableBufferPointer<T>) {
+        self.base = buffer.baseAddress ?? UnsafeMutablePointer(bitPattern: MemoryLayout<T>.alignment)!
+    }
+    @usableFromInline init(_ buffer: UnsafeBufferPointer<T>) {
+        self.base = UnsafeMutablePointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<T>.alignment)!)
+    }
 }
 
 extension BLASScalar {

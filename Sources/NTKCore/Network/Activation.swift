@@ -32,11 +32,11 @@ public enum Activation: String, Sendable, CaseIterable, CustomStringConvertible 
         }
     }
 
-    /// out[k] = σ(z[k]) over whole buffers, in either BLAS precision (a tight loop the compiler
-    /// can vectorise for ReLU).
+    /// out[k] = σ(z[k]) over whole buffers, in either BLAS precision, in chunks on all workers
+    /// (ReLU through the branch-free C loop of `_KernelSIMD`).
     func apply<T: BLASScalar>(_ z: UnsafeBufferPointer<T>, into out: UnsafeMutableBufferPointer<T>) {
-        let zp = SendablePointer(z.baseAddress ?? UnsafePointer(bitPattern: 8)!)
-        let op = SendablePointer(out.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
+        let zp = SendablePointer(z)
+        let op = SendablePointer(out)
         let activation = self
         Activation.inChunks(z.count) { r in
             let z = zp.base, out = op.base
@@ -50,8 +50,8 @@ public enum Activation: String, Sendable, CaseIterable, CustomStringConvertible 
 
     /// g[k] ← g[k]·σ'(z[k]): the backprop step through the nonlinearity.
     func multiplyByDerivative<T: BLASScalar>(_ g: UnsafeMutableBufferPointer<T>, at z: UnsafeBufferPointer<T>) {
-        let gp = SendablePointer(g.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
-        let zp = SendablePointer(z.baseAddress ?? UnsafePointer(bitPattern: 8)!)
+        let gp = SendablePointer(g)
+        let zp = SendablePointer(z)
         let activation = self
         Activation.inChunks(g.count) { r in
             let g = gp.base, z = zp.base
