@@ -1,7 +1,9 @@
 import Foundation
 import NTKCore
 
-/// Failures of the distributed solvers that `KernelPredictor` has no counterpart for.
+/// Failures of the distributed solvers, with messages that suggest what to change. They match
+/// `LinearAlgebraError.eigenNoConvergence` (from dsyevd) and `.nonFinite` on one machine; kept
+/// separate so that `ntk-mpi`'s messages name ScaLAPACK's routine and the remedy.
 public enum DistributedError: Error, CustomStringConvertible, Sendable {
     /// pdsyevd did not converge.
     case eigensolver(info: Int)
@@ -256,7 +258,7 @@ public struct DistributedKernelPredictor: Sendable {
         let n = g.rows
         let withRidge = diagonal.map { $0 + ridge }
         let meanDiagonal = n == 0 ? 0 : withRidge.reduce(0, +) / Double(n)
-        let steps = [0.0] + (configuration.jitter?.relativeSteps ?? []).map { $0 * meanDiagonal }
+        let steps = configuration.jitter?.jitters(meanDiagonal: meanDiagonal) ?? [0]
         var lastMinor = 0
         for (attempt, j) in steps.enumerated() {
             if attempt > 0 {

@@ -68,13 +68,13 @@ struct MPIPredictCommand: ParsableCommand {
         // Options and destinations (rank 0 writes), then the inputs (rank 0 reads): bad input is
         // found before any distributed work.
         var inputs: PredictInputs?
-        try MPI.agree(rank == 0 ? MPI.capture {
+        try MPI.agreeing { if rank == 0 {
             guard blockSize >= 1 else { throw InputError("--block-size must be at least 1 (got \(blockSize))") }
             if let threads, threads < 1 { throw InputError("--threads must be at least 1 (got \(threads))") }
             _ = try gridShape(ranks: ranks)
             _ = try options.checked()
             inputs = try options.loadInputs()
-        } : nil)
+        } }
         let t = try options.parsedTime()
         let shape = try gridShape(ranks: ranks)
         var sizes = inputs.map { [$0.x.rows, $0.x.columns, $0.y.columns, $0.xt.rows] } ?? [0, 0, 0, 0]
@@ -91,7 +91,7 @@ struct MPIPredictCommand: ParsableCommand {
             printErr("ntk-mpi predict: \(n) train, \(m) test, \(o) outputs on \(ranks) rank\(ranks == 1 ? "" : "s") "
                      + "(\(shape.rows)×\(shape.columns) grid, block \(blockSize)): about \(MemoryBudget.describe(Double(estimate))) per rank")
         }
-        try MPI.agree(MPI.capture {
+        try MPI.agreeing {
             if let problem = DistributedKernelPredictor.integerLimitProblem(
                 train: n, test: m, finite: t != .infinity, block: blockSize, gridRows: shape.rows, gridColumns: shape.columns) {
                 throw InputError(problem)
@@ -102,7 +102,7 @@ struct MPIPredictCommand: ParsableCommand {
             } catch {
                 throw InputError("\(error); use more ranks (or fewer per node)\(t == .infinity ? "" : ", t = inf (a quarter of the memory)") or split the test set")
             }
-        })
+        }
 
         // Inputs are broadcast (kernels never are).
         var x = inputs?.x ?? Matrix(rows: n, columns: d), y = inputs?.y ?? Matrix(rows: n, columns: o)
@@ -130,24 +130,16 @@ struct MPIPredictCommand: ParsableCommand {
             jitter: r.jitter, seconds: r.seconds, peakBytes: r.peakBytes,
             extra: [("ranks", "\(ranks)"), ("grid", "\"\(shape.rows)x\(shape.columns)\""), ("block_size", "\(blockSize)"),
                     ("estimate_bytes_per_rank", "\(estimate ?? -1)"), ("phase_seconds", "{\(phases)}")])
-        try MPI.agree(rank == 0 ? MPI.capture {
+        try MPI.agreeing { if rank == 0 {
             try options.checkFinite(mean: r.mean, covariance: r.covariance)
             if r.jitter > 0 {
                 printErr("ntk-mpi predict: Cholesky needed a jitter of \(r.jitter) on the diagonal (on top of the ridge \(r.ridge))")
             }
             try options.publish(mean: r.mean, covariance: r.covariance, report: record)
-        } : nil)
+        } }
         if rank == 0 && !quiet {
             printErr("ntk-mpi predict: \(ranks) rank\(ranks == 1 ? "" : "s"), " + record.summary + " (largest rank)")
         }
-    }
-}
-
-extension MPI {
-    /// The error `body` throws, or nil.
-    static func capture(_ body: () throws -> Void) -> Error? {
-        do { try body() } catch { return error }
-        return nil
     }
 }
 
