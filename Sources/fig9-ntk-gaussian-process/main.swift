@@ -16,8 +16,8 @@ struct Fig9: ParsableCommand {
         processes"), source 004 (a summary of Lee et al. 2019: trained wide networks are draws from a Gaussian \
         process) and Lee et al. 2019, "Wide neural networks of any depth evolve as linear models under gradient \
         descent", §2.3. Setup [Prop]: L = 3 (two hidden ReLU layers), β = 0.1, inputs (x, 1), 4 training points, \
-        full-batch GD on (1/2N)Σ(f − y)² with η = 1, compared at steps 0, 3, 10, 30, 100 and 400 (≈ ∞). Paper scale: \
-        200 networks of width 1024; quick: 100 of width 256. The NTK-GP mean and covariance come from the analytic \
+        full-batch GD on (1/2N)Σ(f − y)² with η = 1, compared at steps 0, 3, 10, 30, 100 and 300 (≈ ∞). Paper scale: \
+        200 networks of width 1024; quick: 100 of width 512. The NTK-GP mean and covariance come from the analytic \
         Θ and Σ through the discrete-GD filter; the NNGP posterior (readout-only training at t = ∞) is the \
         contrasting band. Writes fig9-ntk-gaussian-process.{png,csv,json} into --out.
         Claims checked: 25 (ensemble mean = μ_t at every step), 26 (ensemble variance = sd_t², pooled over the \
