@@ -1,11 +1,5 @@
 import Foundation
 
-/// A raw pointer that may cross into `DispatchQueue.concurrentPerform` workers. Safe only
-/// because every worker writes a disjoint set of rows; the owner keeps the buffer alive.
-struct SharedPointer: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Double>
-}
-
 /// Row partitioning and parallel loops for the elementwise kernel passes.
 enum ParallelRows {
     /// Number of worker threads used by the elementwise passes (`--threads`).

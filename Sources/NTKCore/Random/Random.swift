@@ -65,13 +65,6 @@ extension RandomNumberGenerator {
     }
 }
 
-/// A read-only buffer that may cross into `DispatchQueue.concurrentPerform` workers (the owner
-/// keeps it alive and nobody writes it meanwhile).
-struct UnsafeSendable<T>: @unchecked Sendable {
-    let buffer: UnsafeBufferPointer<T>
-    init(_ buffer: UnsafeBufferPointer<T>) { self.buffer = buffer }
-}
-
 /// Gaussian sampling (Box–Muller) with an explicit generator.
 public enum Gaussian {
     /// Fills `buffer` with iid N(mean, sd²) draws, two per pair of uniforms.
@@ -92,14 +85,14 @@ public enum Gaussian {
                 let count = Swift.min(chunkPairs, pairs - first)
                 for j in 0..<(2 * count) { uniforms[j] = rng.nextOpenUnit() }
                 uniforms.withUnsafeBufferPointer { u in
-                    let out = SharedPointer(base: p.baseAddress!), src = UnsafeSendable(u), offset = first
+                    let out = SendablePointer(p), src = SendablePointer(u), offset = first
                     let ranges = count >= 1 << 14 ? ParallelRows.equalChunks(count, chunks: 4 * ParallelRows.workers)
                                                   : [0..<count]
                     ParallelRows.forEach(ranges) { r in
                         for j in r {
                             let i = 2 * (offset + j)
-                            let radius = (-2 * Foundation.log(src.buffer[2 * j])).squareRoot()
-                            let a = 2 * Double.pi * src.buffer[2 * j + 1]
+                            let radius = (-2 * Foundation.log(src.base[2 * j])).squareRoot()
+                            let a = 2 * Double.pi * src.base[2 * j + 1]
                             out.base[i] = mean + sd * radius * Foundation.cos(a)
                             if i + 1 < n { out.base[i + 1] = mean + sd * radius * Foundation.sin(a) }
                         }
