@@ -254,8 +254,16 @@ import Foundation
 
 /// One Boolean per parallel chunk, written by that chunk's thread only.
 final class FlagArray: @unchecked Sendable {
-    private var flags: [Bool]
-    init(count: Int) { flags = [Bool](repeating: true, count: count) }
-    func set(_ i: Int, _ value: Bool) { flags.withUnsafeMutableBufferPointer { $0[i] = value } }
-    var all: Bool { flags.allSatisfy { $0 } }
+    // Raw storage, not a [Bool]: workers write disjoint slots at once, which an array property
+    // would turn into overlapping accesses of one variable.
+    private let flags: UnsafeMutableBufferPointer<Bool>
+    private let count: Int
+    init(count: Int) {
+        self.count = count
+        flags = .allocate(capacity: Swift.max(1, count))
+        flags.initialize(repeating: true)
+    }
+    deinit { flags.deallocate() }
+    func set(_ i: Int, _ value: Bool) { flags[i] = value }
+    var all: Bool { flags.prefix(count).allSatisfy { $0 } }
 }
