@@ -26,10 +26,13 @@ struct Fig6: ParsableCommand {
         """)
 
     @OptionGroup var options: FigureOptions
+    @OptionGroup var training: TrainingPrecisionOption
 
     func run() throws {
         try FigureDriver.run(name: Fig6RandomLabels.name, options: options) { progress in
-            let r = try Fig6RandomLabels.compute(.forScale(options.scale), seed: options.seed, progress: progress)
+            var config = Fig6RandomLabels.Config.forScale(options.scale)
+            config.trainingPrecision = training.trainingPrecision
+            let r = try Fig6RandomLabels.compute(config, seed: options.seed, progress: progress)
             return (r.output, render(r))
         }
     }
