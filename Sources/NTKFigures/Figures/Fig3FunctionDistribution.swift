@@ -75,16 +75,19 @@ public enum Fig3FunctionDistribution {
         progress?.total = cfg.seeds * cfg.widths.reduce(0, +)
         var finalLoss = [Double]()
         for w in cfg.widths {
-            var fs = [[Double]]()
-            for s in 0..<cfg.seeds {
+            // Two networks at a time when BLAS has two threads (`IndependentRuns`: each trains on
+            // one thread; 4-row products gain nothing from splitting, and the results do not
+            // depend on the worker count).
+            let runs = try IndependentRuns.map(cfg.seeds, workers: BLAS.threadCount, done: { s in
+                progress?.advance(w, "width \(w): network \(s + 1)/\(cfg.seeds)")
+            }) { s -> (function: [Double], loss: Double) in
                 var net = MLP(inputDimension: 2, width: w, depth: cfg.depth, outputs: 1, beta: cfg.beta,
                               seed: CircleSetup.networkSeed(base: seed, width: w, index: s))
                 let rep = try net.train(inputs: x, targets: y, steps: cfg.steps)
-                finalLoss.append(rep.losses.last!)
-                fs.append(net(grid).storage)
-                progress?.advance(w, "width \(w) seed \(s + 1)/\(cfg.seeds)")
+                return (net(grid).storage, rep.losses.last!)
             }
-            functions.append(fs)
+            finalLoss += runs.map(\.loss)
+            functions.append(runs.map(\.function))
         }
 
         var csv = CSVTable(header: ["kind", "width", "seed", "gamma", "value"])
