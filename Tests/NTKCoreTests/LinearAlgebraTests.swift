@@ -105,6 +105,25 @@ final class LinearAlgebraTests: XCTestCase {
             guard case .nonFinite = e as? LinearAlgebraError else { return XCTFail("\(e)") }
         }
         XCTAssertThrowsError(try Cholesky(Matrix(rows: 2, columns: 3)))
+        // The in-place factorisation reports the same errors.
+        XCTAssertThrowsError(try Cholesky(consuming: Matrix([[1, 2, 0], [2, 1, 0], [0, 0, 1]]))) { e in
+            XCTAssertEqual(e as? LinearAlgebraError, .notPositiveDefinite(leadingMinor: 2))
+        }
+        var offNaN = Matrix.identity(3); offNaN[0, 2] = .nan; offNaN[2, 0] = .nan
+        XCTAssertThrowsError(try Cholesky(consuming: offNaN)) { e in
+            guard case .nonFinite = e as? LinearAlgebraError else { return XCTFail("\(e)") }
+        }
+        XCTAssertThrowsError(try Cholesky(consuming: Matrix(rows: 2, columns: 3)))
+    }
+
+    /// Factorising a handed-over matrix in its own storage gives the same factor, bit for bit.
+    func testConsumingCholeskyEqualsCopyingOne() throws {
+        let a = randomSPD(300, seed: 13)
+        let copying = try Cholesky(a)
+        let consuming = try Cholesky(consuming: Matrix(rows: 300, columns: 300, storage: a.storage.map { $0 }))
+        XCTAssertEqual(consuming.lower, copying.lower)
+        XCTAssertEqual(try Cholesky(consuming: a).lower, copying.lower, "a shared buffer is copied, not overwritten")
+        XCTAssertEqual(a, randomSPD(300, seed: 13))
     }
 
     func testGeneralSolveAndInverse() throws {

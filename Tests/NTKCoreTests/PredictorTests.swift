@@ -49,6 +49,10 @@ final class PredictorTests: XCTestCase {
             let zeros = Matrix(rows: p.f0Train.rows, columns: p.f0Train.columns)
             let zt = Matrix(rows: p.f0Test.rows, columns: p.f0Test.columns)
             let krr = try KernelRegression(kTrainTrain: k, yTrain: p.yTrain, ridge: ridge).predict(kTestTrain: ks)
+            // Factorising the handed-over kernel in its own storage is the same computation.
+            let handedOver = Matrix(rows: k.rows, columns: k.columns, storage: k.storage.map { $0 })   // its own buffer
+            let consumed = try KernelRegression(consuming: handedOver, yTrain: p.yTrain, ridge: ridge).predict(kTestTrain: ks)
+            XCTAssertEqual(consumed, krr, "consuming path, ridge \(ridge)")
             let viaFlow = try flow.predictTest(at: .infinity, fTrain0: zeros, yTrain: p.yTrain, fTest0: zt, kTestTrain: ks)
             assertCloseMatrices(krr, viaFlow, relative: Tolerance.predictorRel, "KRR vs flow, ridge \(ridge)")
             // A very late finite time approaches the limit.
@@ -66,9 +70,16 @@ final class PredictorTests: XCTestCase {
         let x = circlePoints((0..<10).map { Double($0) * 0.6 })
         let k = AnalyticKernel(depth: 1, beta: 0)(x).ntk
         let y = Matrix(rows: 10, columns: 1, repeating: 1)
+        var borrowed = -Double.infinity
         XCTAssertThrowsError(try KernelRegression(kTrainTrain: k, yTrain: y)) { error in
-            guard case PredictionError.notPositiveDefinite = error else { return XCTFail("\(error)") }
+            guard case PredictionError.notPositiveDefinite(let lmin) = error else { return XCTFail("\(error)") }
             XCTAssertTrue("\(error)".contains("not positive definite"))
+            borrowed = lmin
+        }
+        // The consuming path rebuilds the kernel that dpotrf half-overwrote: the same eigenvalue.
+        XCTAssertThrowsError(try KernelRegression(consuming: Matrix(rows: 10, columns: 10, storage: k.storage.map { $0 }), yTrain: y)) { error in
+            guard case PredictionError.notPositiveDefinite(let lmin) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(lmin, borrowed)
         }
         var shifted = k
         shifted.addToDiagonal(-1e-3)

@@ -44,18 +44,62 @@ public struct Cholesky: Sendable {
             count = n * n
         }
         guard finite.all else { throw LinearAlgebraError.nonFinite("matrix passed to Cholesky") }
-        if n > 0 {
-            let info = Parallel.withLAPACKThreads(order: n) {
-                f.withUnsafeMutableBufferPointer { p in
-                    LAPACKE_dpotrf(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(n),
-                                   p.baseAddress, Int32(n))
-                }
-            }
-            if info > 0 { throw LinearAlgebraError.notPositiveDefinite(leadingMinor: Int(info)) }
-            if info < 0 { throw LinearAlgebraError.illegalArgument(routine: "dpotrf", index: Int(-info)) }
-        }
+        try Self.potrf(&f, order: n)
         order = n
         factor = f
+    }
+
+    /// Factorises `a` in its own storage. When the caller hands over its only reference
+    /// (`Cholesky(consuming: consume k)`, or a temporary) no N² buffer is allocated or copied;
+    /// otherwise copy-on-write makes one full copy. Same errors as `init(_:)`.
+    public init(consuming a: consuming Matrix) throws {
+        guard a.isSquare else {
+            throw LinearAlgebraError.dimensionMismatch("Cholesky needs a square matrix, got \(a.rows)×\(a.columns)")
+        }
+        let n = a.rows
+        var f = [Double]()
+        swap(&f, &a.storage)
+        try Self.factorInPlace(&f, order: n)
+        self.init(order: n, factor: f)
+    }
+
+    /// A factor computed elsewhere in this module (column-major lower in `factor`).
+    init(order: Int, factor: [Double]) {
+        self.order = order
+        self.factor = factor
+    }
+
+    /// Checks that the row-major upper triangle of `f` (order n) is finite, then factorises it
+    /// in place (dpotrf). Only that triangle, diagonal included, is read or written: the strictly
+    /// lower triangle still holds the input afterwards, also when this throws.
+    static func factorInPlace(_ f: inout [Double], order n: Int) throws {
+        let rows = ParallelRows.partition(n, chunks: 8 * ParallelRows.workers) { Double(n - $0) }
+        let finite = FlagArray(count: rows.count)
+        f.withUnsafeBufferPointer { src in
+            let from = SendablePointer(src)
+            Parallel.forEach(rows.count) { c in
+                var ok = true
+                for i in rows[c] {
+                    let row = i * n
+                    for j in i..<n { ok = ok && from.base[row + j].isFinite }
+                }
+                finite.set(c, ok)
+            }
+        }
+        guard finite.all else { throw LinearAlgebraError.nonFinite("matrix passed to Cholesky") }
+        try potrf(&f, order: n)
+    }
+
+    /// dpotrf ("L", column-major = the row-major upper triangle) on all LAPACK threads.
+    private static func potrf(_ f: inout [Double], order n: Int) throws {
+        guard n > 0 else { return }
+        let info = Parallel.withLAPACKThreads(order: n) {
+            f.withUnsafeMutableBufferPointer { p in
+                LAPACKE_dpotrf(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), p.baseAddress, Int32(n))
+            }
+        }
+        if info > 0 { throw LinearAlgebraError.notPositiveDefinite(leadingMinor: Int(info)) }
+        if info < 0 { throw LinearAlgebraError.illegalArgument(routine: "dpotrf", index: Int(-info)) }
     }
 
     /// Solves A·X = B for X (B is n×k, row-major) with dpotrs.
