@@ -16,7 +16,8 @@ struct Fig6: ParsableCommand {
         labels experiment). Setup [Prop, docs/SPEC.md §2f]: MNIST digits 3 (y = +1) and 5 (y = −1), rows \
         normalised to unit ℓ2 norm, random labels iid ±1; f(x) = (1/√m)Σ a_r relu(w_rᵀx) with a_r = ±1 \
         fixed, only W trained by full-batch GD with η = 1/λmax(H∞); the same initialisation for both \
-        label sets. Paper scale: n = 1000, m = 10000, 1000 iterations; quick scale: n = 200, m = 4000, \
+        label sets; GD in float32 (--training-precision float64 to switch; H∞ and the Grams are float64). \
+        Paper scale: n = 1000, m = 10000, 1000 iterations; quick scale: n = 200, m = 4000, \
         250 iterations. Needs MNIST in data/mnist (or NTK_DATA_DIR). Writes \
         fig6-random-labels.{png,csv,json} into --out.
         Panels: (a) residual ‖y − u(k)‖/‖y‖ of the network and the prediction \
