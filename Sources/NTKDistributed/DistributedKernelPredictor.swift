@@ -135,16 +135,18 @@ public struct DistributedKernelPredictor: Sendable {
         let diagonal = c.kernel.diagonal(x)
         let gDiagonal = c.mode == .ntk ? diagonal.ntk : diagonal.nngp
         let ridge = c.ridge(forDiagonal: gDiagonal)
+        // G always; Σ as well only for the NTK covariance.
+        let needed: KernelOutputs = c.mode == .nngp ? .nngp : (ntkCovariance ? .both : .ntk)
         let trainTiles = TileSource(kernel: c.kernel, rowInputs: xR, columnInputs: x.rows(at: trainColumns.globalIndices),
-                                    rowLayout: trainRows, columnLayout: trainColumns, lowerOnly: true)
+                                    rowLayout: trainRows, columnLayout: trainColumns, lowerOnly: true, outputs: needed)
 
         // G (and Σ(X, X) for the NTK covariance), this rank's tiles only.
         func buildTrain(sigma: Bool) -> (g: BlockCyclicMatrix, s: BlockCyclicMatrix?) {
             var g = BlockCyclicMatrix(rows: n, columns: n, block: nb, grid: grid)
             var s = sigma ? BlockCyclicMatrix(rows: n, columns: n, block: nb, grid: grid) : nil
             trainTiles.forEachChunk(progress: { progress?("train kernel", $0) }) { c0, r0, k in
-                g.store(c.mode == .ntk ? k.ntk : k.nngp, firstColumn: c0, firstRow: r0)
-                s?.store(k.nngp, firstColumn: c0, firstRow: r0)
+                g.store((c.mode == .ntk ? k.ntk : k.nngp)!, firstColumn: c0, firstRow: r0)
+                if s != nil { s!.store(k.nngp!, firstColumn: c0, firstRow: r0) }
             }
             g.setDiagonal(gDiagonal)
             s?.setDiagonal(diagonal.nngp)
@@ -194,15 +196,15 @@ public struct DistributedKernelPredictor: Sendable {
         var sigmaTrainTest = ntkCovariance ? BlockCyclicMatrix(rows: n, columns: m, block: nb, grid: grid) : nil
         let xtC = xt.rows(at: testColumns.globalIndices)
         TileSource(kernel: c.kernel, rowInputs: xR, columnInputs: xtC, rowLayout: trainRows, columnLayout: testColumns,
-                   lowerOnly: false).forEachChunk(progress: { progress?("test predictions", $0) }) { c0, _, k in
-            let gk = c.mode == .ntk ? k.ntk : k.nngp                   // test chunk × this rank's train rows
+                   lowerOnly: false, outputs: needed).forEachChunk(progress: { progress?("test predictions", $0) }) { c0, _, k in
+            let gk = (c.mode == .ntk ? k.ntk : k.nngp)!                // test chunk × this rank's train rows
             let part = Matrix.product(gk, coefficients)
             for j in 0..<part.rows {
                 let row = testColumns.global(c0 + j) * o
                 for q in 0..<o { reduction[row + q] += part[j, q] }
             }
             bTrainTest?.store(gk, firstColumn: c0, firstRow: 0)
-            sigmaTrainTest?.store(k.nngp, firstColumn: c0, firstRow: 0)
+            if sigmaTrainTest != nil { sigmaTrainTest!.store(k.nngp!, firstColumn: c0, firstRow: 0) }
         }
         endPhase("test predictions")
 
@@ -211,8 +213,8 @@ public struct DistributedKernelPredictor: Sendable {
             bTrainTest = nil
             var cov = BlockCyclicMatrix(rows: m, columns: m, block: nb, grid: grid)      // Σ(X*, X*) to start
             TileSource(kernel: c.kernel, rowInputs: xt.rows(at: testRows.globalIndices), columnInputs: xtC,
-                       rowLayout: testRows, columnLayout: testColumns, lowerOnly: false).forEachChunk(progress: nil) { c0, _, k in
-                cov.store(k.nngp, firstColumn: c0, firstRow: 0)
+                       rowLayout: testRows, columnLayout: testColumns, lowerOnly: false, outputs: .nngp).forEachChunk(progress: nil) { c0, _, k in
+                cov.store(k.nngp!, firstColumn: c0, firstRow: 0)
             }
             cov.setDiagonal(c.kernel.diagonal(xt).nngp)
             switch c.mode {
@@ -298,11 +300,14 @@ struct TileSource {
     let columnLayout: BlockCyclicDimension
     /// Only rows with global index ≥ the column's (the lower triangle of a symmetric matrix).
     let lowerOnly: Bool
+    /// The kernels evaluated per chunk: Σ and Θ together cost two matrices, one alone one.
+    let outputs: KernelOutputs
 
     /// Evaluates the owned tiles a chunk of local columns at a time as K(B chunk, A rows from
     /// firstRow): row j of the result is local column firstColumn + j from local row firstRow on,
-    /// contiguous in the column-major local array. `body(firstColumn, firstRow, kernel)`.
-    func forEachChunk(progress: ((Double) -> Void)?, _ body: (Int, Int, Kernel) -> Void) {
+    /// contiguous in the column-major local array. `body(firstColumn, firstRow, kernels)`, with
+    /// the kernels not in `outputs` nil.
+    func forEachChunk(progress: ((Double) -> Void)?, _ body: (Int, Int, (nngp: Matrix?, ntk: Matrix?)) -> Void) {
         let lr = rowLayout.localCount, lc = columnLayout.localCount
         guard lr > 0 && lc > 0 else {
             progress?(1)
@@ -314,10 +319,20 @@ struct TileSource {
             let c1 = Swift.min(lc, c0 + width)
             let r0 = lowerOnly ? rowLayout.firstLocal(atLeast: columnLayout.global(c0)) : 0
             if r0 < lr {
-                body(c0, r0, kernel(columnInputs.rows(c0..<c1), r0 == 0 ? rowInputs : rowInputs.rows(r0..<lr)))
+                body(c0, r0, evaluate(columnInputs.rows(c0..<c1), r0 == 0 ? rowInputs : rowInputs.rows(r0..<lr)))
             }
             progress?(Double(c1) / Double(lc))
             c0 = c1
+        }
+    }
+
+    private func evaluate(_ a: Matrix, _ b: Matrix) -> (nngp: Matrix?, ntk: Matrix?) {
+        switch outputs {
+        case .both:
+            let k = kernel(a, b)
+            return (k.nngp, k.ntk)
+        case .nngp: return (kernel.nngp(a, b), nil)
+        case .ntk: return (nil, kernel.ntk(a, b))
         }
     }
 }

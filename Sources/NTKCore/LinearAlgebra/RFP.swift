@@ -370,9 +370,17 @@ extension AnalyticKernel {
             let xi = x.rows(i0..<i1)
             for bj in 0...bi {
                 let j0 = bj * tile, j1 = Swift.min(n, j0 + tile)
-                let k = bi == bj ? self(xi) : self(xi, x.rows(j0..<j1))
-                s?.setBlock(rowStart: i0, columnStart: j0, k.nngp)
-                t?.setBlock(rowStart: i0, columnStart: j0, k.ntk)
+                let xj: Matrix? = bi == bj ? nil : x.rows(j0..<j1)
+                // Only the kernels asked for are evaluated (one tile instead of two otherwise).
+                if nngp && ntk {
+                    let k = self(xi, xj)
+                    s?.setBlock(rowStart: i0, columnStart: j0, k.nngp)
+                    t?.setBlock(rowStart: i0, columnStart: j0, k.ntk)
+                } else if nngp {
+                    s?.setBlock(rowStart: i0, columnStart: j0, self.nngp(xi, xj))
+                } else if ntk {
+                    t?.setBlock(rowStart: i0, columnStart: j0, self.ntk(xi, xj))
+                }
                 done += 1
                 progress?(done / total)
             }

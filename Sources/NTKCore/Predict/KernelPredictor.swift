@@ -157,6 +157,16 @@ public struct KernelPredictor: Sendable {
 
     func pick(_ k: Kernel) -> Matrix { mode == .ntk ? k.ntk : k.nngp }
 
+    /// The test–train block the predictions need: G (Θ or Σ), and Σ as well for the NTK
+    /// covariance. Only what is needed is computed: one block instead of two otherwise.
+    func testTrainBlock(_ xb: Matrix, _ x: Matrix, covariance: Bool) -> (g: Matrix, nngp: Matrix?) {
+        if mode == .ntk && covariance {
+            let k = kernel(xb, x)
+            return (k.ntk, k.nngp)
+        }
+        return (mode == .ntk ? kernel.ntk(xb, x) : kernel.nngp(xb, x), nil)
+    }
+
     // MARK: t = ∞: Cholesky in RFP format.
 
     func predictInfinite(_ x: Matrix, _ y: Matrix, _ xt: Matrix, _ covariance: Bool,
@@ -196,21 +206,20 @@ public struct KernelPredictor: Sendable {
         var i0 = 0
         while i0 < m {
             let i1 = Swift.min(m, i0 + blockRows)
-            let k = kernel(xt.rows(i0..<i1), x)
-            let gb = pick(k)
+            let (gb, sb) = testTrainBlock(xt.rows(i0..<i1), x, covariance: covariance)
             var part = Matrix(rows: i1 - i0, columns: y.columns)
             Matrix.gemm(gb, alpha, into: &part)
             mean.storage.replaceSubrange((i0 * y.columns)..<(i1 * y.columns), with: part.storage)
             if covariance {
                 gTD.storage.replaceSubrange((i0 * x.rows)..<(i1 * x.rows), with: gb.storage)
-                if mode == .ntk { kTD.storage.replaceSubrange((i0 * x.rows)..<(i1 * x.rows), with: k.nngp.storage) }
+                if let sb { kTD.storage.replaceSubrange((i0 * x.rows)..<(i1 * x.rows), with: sb.storage) }
             }
             progress?("test predictions", Double(i1) / Double(m))
             i0 = i1
         }
         var cov: Matrix?
         if covariance {
-            let kTT = kernel(xt).nngp
+            let kTT = kernel.nngp(xt)
             let z = try chol.solve(gTD.transposed)             // G⁻¹ G(X, x*), N×M
             switch mode {
             case .nngp:
@@ -310,21 +319,20 @@ public struct KernelPredictor: Sendable {
         var i0 = 0
         while i0 < m {
             let i1 = Swift.min(m, i0 + blockRows)
-            let k = kernel(xt.rows(i0..<i1), x)
-            let gb = pick(k)
+            let (gb, sb) = testTrainBlock(xt.rows(i0..<i1), x, covariance: covariance)
             var part = Matrix(rows: i1 - i0, columns: y.columns)
             Matrix.gemm(gb, coefficients, into: &part)
             mean.storage.replaceSubrange((i0 * y.columns)..<(i1 * y.columns), with: part.storage)
             if covariance {
                 gTD.storage.replaceSubrange((i0 * x.rows)..<(i1 * x.rows), with: gb.storage)
-                if mode == .ntk { kTD.storage.replaceSubrange((i0 * x.rows)..<(i1 * x.rows), with: k.nngp.storage) }
+                if let sb { kTD.storage.replaceSubrange((i0 * x.rows)..<(i1 * x.rows), with: sb.storage) }
             }
             progress?("test predictions", Double(i1) / Double(m))
             i0 = i1
         }
         var cov: Matrix?
         if covariance {
-            let kTT = kernel(xt).nngp
+            let kTT = kernel.nngp(xt)
             switch mode {
             case .ntk:
                 cov = try flow.covariance(at: t, kTestTrain: gTD, nngpTrainTrain: kXX.nngp,
