@@ -116,6 +116,22 @@ final class LinearAlgebraTests: XCTestCase {
         XCTAssertThrowsError(try Cholesky(consuming: Matrix(rows: 2, columns: 3)))
     }
 
+    /// LAPACKE's NaN scans are skipped (`_work` entry points), so the solves check their
+    /// right-hand side themselves: a NaN or ∞ in B is a clear error, not a NaN answer.
+    func testSolvesRefuseNonFiniteRightHandSides() throws {
+        let a = randomSPD(20, seed: 14)
+        for bad in [Double.nan, .infinity] {
+            var b = Matrix(rows: 20, columns: 2, repeating: 1)
+            b[7, 1] = bad
+            XCTAssertThrowsError(try Cholesky(a).solve(b)) { e in
+                XCTAssertEqual(e as? LinearAlgebraError, .nonFinite("right-hand side"))
+            }
+            XCTAssertThrowsError(try RFPCholesky(RFPMatrix(a)).solve(b)) { e in
+                XCTAssertEqual(e as? LinearAlgebraError, .nonFinite("right-hand side"))
+            }
+        }
+    }
+
     /// Factorising a handed-over matrix in its own storage gives the same factor, bit for bit.
     func testConsumingCholeskyEqualsCopyingOne() throws {
         let a = randomSPD(300, seed: 13)

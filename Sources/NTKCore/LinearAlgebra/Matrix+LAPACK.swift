@@ -90,12 +90,14 @@ public struct Cholesky: Sendable {
         try potrf(&f, order: n)
     }
 
-    /// dpotrf ("L", column-major = the row-major upper triangle) on all LAPACK threads.
+    /// dpotrf ("L", column-major = the row-major upper triangle) on all LAPACK threads. The
+    /// `_work` entry point: the callers have checked the triangle is finite (on all threads),
+    /// so LAPACKE's own single-threaded NaN scan of it is skipped.
     private static func potrf(_ f: inout [Double], order n: Int) throws {
         guard n > 0 else { return }
         let info = Parallel.withLAPACKThreads(order: n) {
             f.withUnsafeMutableBufferPointer { p in
-                LAPACKE_dpotrf(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), p.baseAddress, Int32(n))
+                LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), p.baseAddress, Int32(n))
             }
         }
         if info > 0 { throw LinearAlgebraError.notPositiveDefinite(leadingMinor: Int(info)) }
@@ -111,11 +113,14 @@ public struct Cholesky: Sendable {
             throw LinearAlgebraError.dimensionMismatch("right-hand side has \(b.rows) rows, matrix has order \(order)")
         }
         if order == 0 || b.columns == 0 { return b }
+        // The factor is finite (checked before dpotrf), so LAPACKE's NaN scans of it and of B
+        // are skipped (`_work`); B is checked here instead.
+        guard b.storage.allSatisfy({ $0.isFinite }) else { throw LinearAlgebraError.nonFinite("right-hand side") }
         var bt = b.transposed.storage   // column-major n×k
         let info = Parallel.withLAPACKThreads(order: order) {
             factor.withUnsafeBufferPointer { pf in
                 bt.withUnsafeMutableBufferPointer { pb in
-                    LAPACKE_dpotrs(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(order), Int32(b.columns),
+                    LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(order), Int32(b.columns),
                                    pf.baseAddress, Int32(order), pb.baseAddress, Int32(order))
                 }
             }

@@ -310,9 +310,10 @@ public struct RFPCholesky: Sendable {
         var maxDiagonal = 0.0
         for i in 0..<n { maxDiagonal = Swift.max(maxDiagonal, s[RFPMatrix.index(i, i, order: n)]) }
         guard s.allSatisfy({ $0.isFinite }) else { return 1 }
+        // Checked finite just above, so LAPACKE's second NaN scan is skipped (`_work`).
         let info = Parallel.withLAPACKThreads(order: n) {
             s.withUnsafeMutableBufferPointer { p in
-                LAPACKE_dpftrf(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "L")), Int32(n), p.baseAddress)
+                LAPACKE_dpftrf_work(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "L")), Int32(n), p.baseAddress)
             }
         }
         precondition(info >= 0, "dpftrf: illegal argument \(-info)")
@@ -331,11 +332,14 @@ public struct RFPCholesky: Sendable {
             throw LinearAlgebraError.dimensionMismatch("right-hand side has \(b.rows) rows, matrix has order \(order)")
         }
         if order == 0 || b.columns == 0 { return b }
+        // The factor is finite (checked before dpftrf): LAPACKE's NaN scans are skipped (`_work`),
+        // B is checked here instead.
+        guard b.storage.allSatisfy({ $0.isFinite }) else { throw LinearAlgebraError.nonFinite("right-hand side") }
         var bt = b.transposed.storage
         let info = Parallel.withLAPACKThreads(order: order) {
             factor.withUnsafeBufferPointer { pf in
                 bt.withUnsafeMutableBufferPointer { pb in
-                    LAPACKE_dpftrs(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "L")), Int32(order),
+                    LAPACKE_dpftrs_work(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "L")), Int32(order),
                                    Int32(b.columns), pf.baseAddress, pb.baseAddress, Int32(order))
                 }
             }
