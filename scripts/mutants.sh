@@ -34,6 +34,8 @@ faults=(
   "16|fig9: the NTK-GP evaluated at twice the networks' time (step 2k for k)|Sources/NTKFigures/Figures/Fig9NTKGaussianProcess.swift|s/let \(mu, cov\) = try process\(\.steps\(k\)\)/let (mu, cov) = try process(.steps(2 * k))/|testFig9Quick"
   "17|FMA contraction allowed in the vectorised ReLU kernel (bytes no longer match the scalar loop)|Sources/_KernelSIMD/relu_segment.c|s/#pragma clang fp contract\(off\)/#pragma clang fp contract(fast)/|VectorisedReLUKernelTests|AnalyticKernelTests"
   "18|t = ∞ guard back to a bare λmin > 0 (the Cholesky's relative singularity threshold set to 0)|Sources/NTKCore/LinearAlgebra/RFP.swift|s/        Double\(n\) \* Double\.ulpOfOne \* maxDiagonal\n/        0 * Double(n) * Double.ulpOfOne * maxDiagonal\n/|RFPTests|KernelPredictorTests|NTKPredictCLITests"
+  "19|t = ∞ on a handed-over kernel: the error path rebuilds the kernel without restoring its diagonal|Sources/NTKCore/Predict/KernelRegression.swift|s/k\[i, i\] = diagonal\[i\]/k[i, i] = k[i, i]/|PredictorTests|LinearAlgebraTests"
+  "20|fig6's float32 training never writes the trained weights back|Sources/NTKCore/Network/TwoLayerReLU.swift|s/for i in 0\.\.<dst\.count \{ dst\[i\] = Double\(src\[i\]\) \}/for i in 0..<0 { dst[i] = Double(src[i]) }/|TwoLayerReLUTests|testFig6Quick"
 )
 
 selected=("$@")
