@@ -27,8 +27,7 @@ enum ParallelRows {
 
     /// Rows 0..<n split into `chunks` contiguous ranges of (nearly) equal length.
     static func equalChunks(_ n: Int, chunks: Int) -> [Range<Int>] {
-        let c = Swift.max(1, Swift.min(chunks, n))
-        return (0..<c).map { k in (n * k / c)..<(n * (k + 1) / c) }
+        Parallel.equalRanges(n, count: Swift.max(1, Swift.min(chunks, n)))
     }
 
     /// Runs `body` on every range on `Parallel.workerCount` threads (dynamic scheduling, so

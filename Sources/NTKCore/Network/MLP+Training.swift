@@ -141,9 +141,15 @@ extension MLP {
 
     /// The paper's cost (1/2N)Σ‖f(x_i) − y_i‖² on the given data.
     public func loss(inputs x: Matrix, targets y: Matrix) -> Double {
-        let f = self(x)
-        var s = 0.0
-        for i in 0..<f.storage.count { let r = f.storage[i] - y.storage[i]; s += r * r }
-        return s / (2 * Double(x.rows))
+        paperCost(outputs: self(x), targets: y)
     }
+}
+
+/// The paper's cost C = (1/2N)Σ_i‖f_i − y_i‖² (docs/SPEC.md §1.2) of N×O outputs against
+/// targets of the same shape, summed in row-major order.
+public func paperCost(outputs f: Matrix, targets y: Matrix) -> Double {
+    precondition(f.rows == y.rows && f.columns == y.columns, "outputs and targets differ in shape")
+    var s = 0.0
+    for i in 0..<f.storage.count { let r = f.storage[i] - y.storage[i]; s += r * r }
+    return s / (2 * Double(f.rows))
 }

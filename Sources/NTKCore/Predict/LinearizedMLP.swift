@@ -32,8 +32,9 @@ public struct LinearizedMLP: Sendable {
     @discardableResult
     public mutating func step(inputs x: Matrix, targets y: Matrix, learningRate: Double = 1) -> Double {
         let pass = base.forwardPass(x)
-        var r = pass.outputs + base.jvp(pass, tangent: displacement) - y
-        let loss = r.storage.reduce(0) { $0 + $1 * $1 } / (2 * Double(x.rows))
+        let f = pass.outputs + base.jvp(pass, tangent: displacement)
+        let loss = paperCost(outputs: f, targets: y)
+        var r = f - y
         r.scale(by: 1 / Double(x.rows))
         displacement.axpy(-learningRate, base.vjp(pass, cotangent: r))
         return loss

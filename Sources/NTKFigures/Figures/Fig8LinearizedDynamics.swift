@@ -171,8 +171,8 @@ public enum Fig8LinearizedDynamics {
         // Losses of the two fixed-kernel models at every step, in closed form.
         var lossLin = [Double](), lossInf = [Double]()
         for k in 0...steps {
-            lossLin.append(LineSetup.loss(try flow0.predictTrain(at: .steps(k), fTrain0: f0X, yTrain: y), y))
-            lossInf.append(LineSetup.loss(try flowInf.predictTrain(at: .steps(k), fTrain0: f0X, yTrain: y), y))
+            lossLin.append(paperCost(outputs: try flow0.predictTrain(at: .steps(k), fTrain0: f0X, yTrain: y), targets: y))
+            lossInf.append(paperCost(outputs: try flowInf.predictTrain(at: .steps(k), fTrain0: f0X, yTrain: y), targets: y))
         }
 
         // The network, trained by GD; its kernel on the training inputs at every iterate.

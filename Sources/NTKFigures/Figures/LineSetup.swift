@@ -19,11 +19,4 @@ public enum LineSetup {
     public static func grid(_ range: ClosedRange<Double>, count: Int) -> [Double] {
         (0..<count).map { range.lowerBound + (range.upperBound - range.lowerBound) * Double($0) / Double(count - 1) }
     }
-
-    /// (1/2N)Σ(f_i − y_i)², the project's cost (docs/SPEC.md §1.2), of N×1 outputs.
-    public static func loss(_ f: Matrix, _ y: Matrix) -> Double {
-        var s = 0.0
-        for i in 0..<f.storage.count { let r = f.storage[i] - y.storage[i]; s += r * r }
-        return s / (2 * Double(f.rows))
-    }
 }
