@@ -35,9 +35,16 @@ public struct GaussianLaw: Sendable {
     /// the (R−1)-denominator sample variance of R independent draws: for Gaussian draws
     /// Cov(s²(x), s²(y)) = 2·C_xy²/(R−1), so the ratio has variance 2·Σ_xy C_xy² / ((R−1)(Σ_x C_xx)²).
     public func pooledVarianceRatioNullSD(replicates r: Int) -> Double {
+        Self.pooledVarianceRatioNullSD(covariance: covariance, replicates: r)
+    }
+
+    /// The same for a covariance alone: it needs only Σ_x C_xx and Σ_xy C_xy², so no law (and no
+    /// eigendecomposition) has to be built.
+    public static func pooledVarianceRatioNullSD(covariance c: Matrix, replicates r: Int) -> Double {
         precondition(r >= 2, "a sample variance needs at least two replicates")
-        let tr = covariance.trace
-        let ss = covariance.storage.reduce(0) { $0 + $1 * $1 }
+        precondition(c.isSquare, "a covariance must be square")
+        let tr = c.trace
+        let ss = c.storage.reduce(0) { $0 + $1 * $1 }
         return (2 * ss / (Double(r - 1) * tr * tr)).squareRoot()
     }
 
