@@ -136,14 +136,16 @@ public struct DistributedKernelPredictor: Sendable {
         let gDiagonal = c.mode == .ntk ? diagonal.ntk : diagonal.nngp
         let ridge = c.ridge(forDiagonal: gDiagonal)
         // G always; Σ as well only for the NTK covariance.
-        let needed: KernelOutputs = c.mode == .nngp ? .nngp : (ntkCovariance ? .both : .ntk)
-        let trainTiles = TileSource(kernel: c.kernel, rowInputs: xR, columnInputs: x.rows(at: trainColumns.globalIndices),
-                                    rowLayout: trainRows, columnLayout: trainColumns, lowerOnly: true, outputs: needed)
+        let gOnly: KernelOutputs = c.mode == .nngp ? .nngp : .ntk
+        let needed: KernelOutputs = ntkCovariance ? .both : gOnly
+        let trainColumnInputs = x.rows(at: trainColumns.globalIndices)
 
-        // G (and Σ(X, X) for the NTK covariance), this rank's tiles only.
+        // G (and Σ(X, X) with `sigma`, for the NTK covariance), this rank's tiles only.
         func buildTrain(sigma: Bool) -> (g: BlockCyclicMatrix, s: BlockCyclicMatrix?) {
             var g = BlockCyclicMatrix(rows: n, columns: n, block: nb, grid: grid)
             var s = sigma ? BlockCyclicMatrix(rows: n, columns: n, block: nb, grid: grid) : nil
+            let trainTiles = TileSource(kernel: c.kernel, rowInputs: xR, columnInputs: trainColumnInputs, rowLayout: trainRows,
+                                        columnLayout: trainColumns, lowerOnly: true, outputs: sigma ? .both : gOnly)
             trainTiles.forEachChunk(progress: { progress?("train kernel", $0) }) { c0, r0, k in
                 g.store((c.mode == .ntk ? k.ntk : k.nngp)!, firstColumn: c0, firstRow: r0)
                 if s != nil { s!.store(k.nngp!, firstColumn: c0, firstRow: r0) }
@@ -319,20 +321,10 @@ struct TileSource {
             let c1 = Swift.min(lc, c0 + width)
             let r0 = lowerOnly ? rowLayout.firstLocal(atLeast: columnLayout.global(c0)) : 0
             if r0 < lr {
-                body(c0, r0, evaluate(columnInputs.rows(c0..<c1), r0 == 0 ? rowInputs : rowInputs.rows(r0..<lr)))
+                body(c0, r0, kernel(columnInputs.rows(c0..<c1), r0 == 0 ? rowInputs : rowInputs.rows(r0..<lr), outputs: outputs))
             }
             progress?(Double(c1) / Double(lc))
             c0 = c1
-        }
-    }
-
-    private func evaluate(_ a: Matrix, _ b: Matrix) -> (nngp: Matrix?, ntk: Matrix?) {
-        switch outputs {
-        case .both:
-            let k = kernel(a, b)
-            return (k.nngp, k.ntk)
-        case .nngp: return (kernel.nngp(a, b), nil)
-        case .ntk: return (nil, kernel.ntk(a, b))
         }
     }
 }

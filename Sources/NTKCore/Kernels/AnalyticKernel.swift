@@ -81,6 +81,12 @@ public struct AnalyticKernel: Sendable {
         result = spec.evaluate(activation, x1, x2, outputs: .ntk, reusing: &result).ntk!
     }
 
+    /// The kernels in `outputs` (the others nil): the same numbers as `callAsFunction(_:_:)`,
+    /// with one N1×N2 matrix per kernel asked for.
+    public func callAsFunction(_ x1: Matrix, _ x2: Matrix? = nil, outputs: KernelOutputs) -> (nngp: Matrix?, ntk: Matrix?) {
+        spec.evaluate(activation, x1, x2, outputs: outputs)
+    }
+
     /// Σ(L) alone: the same numbers as `callAsFunction(_:_:).nngp`, with one matrix in memory.
     public func nngp(_ x1: Matrix, _ x2: Matrix? = nil) -> Matrix {
         spec.evaluate(activation, x1, x2, outputs: .nngp).nngp!

@@ -366,6 +366,8 @@ extension AnalyticKernel {
         let n = x.rows
         var s = nngp ? RFPMatrix(order: n) : nil
         var t = ntk ? RFPMatrix(order: n) : nil
+        guard nngp || ntk else { return (nil, nil) }
+        let outputs: KernelOutputs = nngp && ntk ? .both : (nngp ? .nngp : .ntk)
         let blocks = (n + tile - 1) / tile
         let total = Double(blocks * (blocks + 1) / 2)
         var done = 0.0
@@ -375,16 +377,9 @@ extension AnalyticKernel {
             for bj in 0...bi {
                 let j0 = bj * tile, j1 = Swift.min(n, j0 + tile)
                 let xj: Matrix? = bi == bj ? nil : x.rows(j0..<j1)
-                // Only the kernels asked for are evaluated (one tile instead of two otherwise).
-                if nngp && ntk {
-                    let k = self(xi, xj)
-                    s?.setBlock(rowStart: i0, columnStart: j0, k.nngp)
-                    t?.setBlock(rowStart: i0, columnStart: j0, k.ntk)
-                } else if nngp {
-                    s?.setBlock(rowStart: i0, columnStart: j0, self.nngp(xi, xj))
-                } else if ntk {
-                    t?.setBlock(rowStart: i0, columnStart: j0, self.ntk(xi, xj))
-                }
+                let k = self(xi, xj, outputs: outputs)          // only the kernels asked for
+                if let a = k.nngp { s?.setBlock(rowStart: i0, columnStart: j0, a) }
+                if let a = k.ntk { t?.setBlock(rowStart: i0, columnStart: j0, a) }
                 done += 1
                 progress?(done / total)
             }

@@ -54,15 +54,13 @@ extension KernelPredictor {
         }
         let start = Date()
         let o = y.columns
+        // Only the kernels some fit uses (one block instead of two when all share a mode).
+        let modes = Set(fits.map(\.mode))
+        let outputs: KernelOutputs = modes.count > 1 ? .both : (modes.contains(.ntk) ? .ntk : .nngp)
         var i0 = 0
         while i0 < xt.rows {
             let i1 = Swift.min(xt.rows, i0 + blockRows)
-            // Only the kernels some fit uses (one block instead of two when all share a mode).
-            let xb = xt.rows(i0..<i1)
-            let modes = Set(fits.map(\.mode))
-            let k: (nngp: Matrix?, ntk: Matrix?) = modes.count > 1
-                ? { let both = kernel(xb, x); return (both.nngp, both.ntk) }()
-                : (modes.contains(.nngp) ? kernel.nngp(xb, x) : nil, modes.contains(.ntk) ? kernel.ntk(xb, x) : nil)
+            let k = kernel(xt.rows(i0..<i1), x, outputs: outputs)
             for (f, alpha) in zip(fits.indices, alphas) {
                 var part = Matrix(rows: i1 - i0, columns: o)
                 Matrix.gemm((fits[f].mode == .ntk ? k.ntk : k.nngp)!, alpha, into: &part)

@@ -160,11 +160,9 @@ public struct KernelPredictor: Sendable {
     /// The test–train block the predictions need: G (Θ or Σ), and Σ as well for the NTK
     /// covariance. Only what is needed is computed: one block instead of two otherwise.
     func testTrainBlock(_ xb: Matrix, _ x: Matrix, covariance: Bool) -> (g: Matrix, nngp: Matrix?) {
-        if mode == .ntk && covariance {
-            let k = kernel(xb, x)
-            return (k.ntk, k.nngp)
-        }
-        return (mode == .ntk ? kernel.ntk(xb, x) : kernel.nngp(xb, x), nil)
+        let both = mode == .ntk && covariance
+        let k = kernel(xb, x, outputs: both ? .both : (mode == .ntk ? .ntk : .nngp))
+        return mode == .ntk ? (k.ntk!, k.nngp) : (k.nngp!, nil)
     }
 
     // MARK: t = ∞: Cholesky in RFP format.
