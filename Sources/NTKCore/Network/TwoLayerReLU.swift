@@ -111,6 +111,7 @@ public struct TwoLayerReLU: Sendable {
         var act = [S](repeating: 0, count: n * m)
         var u = [S](repeating: 0, count: n)
         var r = [Double](repeating: 0, count: n)
+        let rowChunks = ParallelRows.equalChunks(n, chunks: 8 * ParallelRows.workers)
         try x.withUnsafeBufferPointer { px in
             try signs.withUnsafeBufferPointer { pa in
                 try z.withUnsafeMutableBufferPointer { pz in
@@ -120,7 +121,7 @@ public struct TwoLayerReLU: Sendable {
                                 for k in 0...steps {
                                     S.gemm(.none, .transpose, m: n, n: m, k: d, alpha: 1, px.baseAddress!, lda: d,
                                            pw.baseAddress!, ldb: d, beta: 0, pz.baseAddress!, ldc: m)
-                                    for i in 0..<pz.count { pd[i] = pz[i] > 0 ? pz[i] : 0 }
+                                    Activation.relu.apply(UnsafeBufferPointer(pz), into: pd)
                                     S.gemv(.none, rows: n, columns: m, alpha: S(invSqrtM), pd.baseAddress!,
                                            pa.baseAddress!, beta: 0, pu.baseAddress!)
                                     var phi = 0.0
@@ -128,10 +129,19 @@ public struct TwoLayerReLU: Sendable {
                                     guard phi.isFinite else { throw TrainingError.diverged(step: k, loss: phi) }
                                     onStep?(k, phi)
                                     if k == steps { break }
-                                    // D = diag(r)·1{Z ≥ 0}·diag(a)/√m, written into `act`.
-                                    for i in 0..<n {
-                                        let ri = S(r[i] * invSqrtM), row = i * m
-                                        for j in 0..<m { pd[row + j] = pz[row + j] >= 0 ? ri * pa[j] : 0 }
+                                    // D = diag(r)·1{Z ≥ 0}·diag(a)/√m, written into `act`, rows on all
+                                    // threads (each row independent: the same bytes for any count).
+                                    let scaled = r.map { S($0 * invSqrtM) }
+                                    let zs = SendablePointer(UnsafeBufferPointer(pz)), ds = SendablePointer(pd)
+                                    let sa = SendablePointer(pa)
+                                    scaled.withUnsafeBufferPointer { pr in
+                                        let rs = SendablePointer(pr)
+                                        ParallelRows.forEach(rowChunks) { rows in
+                                            for i in rows {
+                                                let ri = rs.base[i], row = i * m
+                                                for j in 0..<m { ds.base[row + j] = zs.base[row + j] >= 0 ? ri * sa.base[j] : 0 }
+                                            }
+                                        }
                                     }
                                     S.gemm(.transpose, .none, m: m, n: d, k: n, alpha: S(-eta), pd.baseAddress!, lda: m,
                                            px.baseAddress!, ldb: d, beta: 1, pw.baseAddress!, ldc: d)

@@ -20,8 +20,13 @@ public struct KernelRegression: Sendable {
         guard kTrainTrain.isSquare, yTrain.rows == kTrainTrain.rows else {
             throw PredictionError.shapeMismatch("train kernel \(kTrainTrain.rows)×\(kTrainTrain.columns), targets \(yTrain.rows)×\(yTrain.columns)")
         }
-        var k = kTrainTrain
-        if ridge != 0 { k.addToDiagonal(ridge) }
+        // A ridge changes the kernel: the copy that makes is then factorised in place, rather
+        // than copied a second time by `Cholesky(_:)`.
+        if ridge != 0 {
+            self = try KernelRegression(consuming: kTrainTrain, yTrain: yTrain, ridge: ridge)
+            return
+        }
+        let k = kTrainTrain
         do {
             factor = try Cholesky(k)
         } catch LinearAlgebraError.notPositiveDefinite {
@@ -34,9 +39,9 @@ public struct KernelRegression: Sendable {
     /// As `init(kTrainTrain:yTrain:ridge:)`, but factorises the kernel in its own storage: when
     /// the caller hands it over (`consume k`, or a temporary) no N² buffer is allocated or
     /// copied, which at N = 5000 saves the 100 MB triangle copy and its page faults (≈ 0.06 s
-    /// of a 0.58 s prediction, ntk-bench). The error for a kernel that is not positive definite
-    /// is the same: dpotrf leaves the strictly lower triangle untouched, so the kernel is rebuilt
-    /// from it for the smallest eigenvalue.
+    /// of a 0.58 s prediction, ntk-bench). The error for a symmetric kernel that is not positive
+    /// definite is the same: dpotrf leaves the strictly lower triangle untouched, so the kernel is
+    /// rebuilt from it (mirrored) for the smallest eigenvalue.
     public init(consuming kTrainTrain: consuming Matrix, yTrain: Matrix, ridge: Double = 0) throws {
         guard kTrainTrain.isSquare, yTrain.rows == kTrainTrain.rows else {
             throw PredictionError.shapeMismatch("train kernel \(kTrainTrain.rows)×\(kTrainTrain.columns), targets \(yTrain.rows)×\(yTrain.columns)")
@@ -52,7 +57,7 @@ public struct KernelRegression: Sendable {
             var k = Matrix(rows: n, columns: n, storage: f)
             for i in 0..<n {
                 k[i, i] = diagonal[i]
-                for j in (i + 1)..<Swift.max(n, i + 1) { k[i, j] = k[j, i] }
+                for j in (i + 1)..<n { k[i, j] = k[j, i] }
             }
             let lmin = (try? k.symmetricEigenvalues())?.first ?? -.infinity
             throw PredictionError.notPositiveDefinite(smallestEigenvalue: lmin)

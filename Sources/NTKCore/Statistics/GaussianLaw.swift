@@ -35,14 +35,23 @@ public struct GaussianLaw: Sendable {
     /// the (R−1)-denominator sample variance of R independent draws: for Gaussian draws
     /// Cov(s²(x), s²(y)) = 2·C_xy²/(R−1), so the ratio has variance 2·Σ_xy C_xy² / ((R−1)(Σ_x C_xx)²).
     public func pooledVarianceRatioNullSD(replicates r: Int) -> Double {
-        Self.pooledVarianceRatioNullSD(covariance: covariance, replicates: r)
+        Self.nullSD(covariance, replicates: r)     // finite: it passed the eigendecomposition
     }
 
     /// The same for a covariance alone: it needs only Σ_x C_xx and Σ_xy C_xy², so no law (and no
     /// eigendecomposition) has to be built.
-    public static func pooledVarianceRatioNullSD(covariance c: Matrix, replicates r: Int) -> Double {
+    ///
+    /// - Throws: the errors of `init(covariance:)` for a non-square or non-finite covariance.
+    public static func pooledVarianceRatioNullSD(covariance c: Matrix, replicates r: Int) throws -> Double {
+        guard c.isSquare else {
+            throw LinearAlgebraError.dimensionMismatch("a covariance must be square, got \(c.rows)×\(c.columns)")
+        }
+        guard c.storage.allSatisfy({ $0.isFinite }) else { throw LinearAlgebraError.nonFinite("covariance") }
+        return nullSD(c, replicates: r)
+    }
+
+    private static func nullSD(_ c: Matrix, replicates r: Int) -> Double {
         precondition(r >= 2, "a sample variance needs at least two replicates")
-        precondition(c.isSquare, "a covariance must be square")
         let tr = c.trace
         let ss = c.storage.reduce(0) { $0 + $1 * $1 }
         return (2 * ss / (Double(r - 1) * tr * tr)).squareRoot()

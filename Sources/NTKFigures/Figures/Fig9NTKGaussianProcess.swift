@@ -307,7 +307,7 @@ public enum Fig9NTKGaussianProcess {
         var worst = 0.0
         var parts = [String]()
         for s in r.snapshots {
-            let sd0 = GaussianLaw.pooledVarianceRatioNullSD(covariance: s.covariance, replicates: c.networks)
+            let sd0 = try GaussianLaw.pooledVarianceRatioNullSD(covariance: s.covariance, replicates: c.networks)
             let ratio = pooledRatio(s.ensembleVariance, s.covariance, all)
             worst = Swift.max(worst, abs(ratio - 1) / (nullSDs * sd0 + a))
             parts.append("\(s.step): \(String(format: "%.3f", ratio)) ± \(String(format: "%.3f", nullSDs * sd0 + a))")
@@ -361,8 +361,8 @@ public enum Fig9NTKGaussianProcess {
         let c = r.config, far = farPoints(r), a = varianceAllowance(c)
         let last = r.snapshots[r.snapshots.count - 1]
         let nngpFar = restricted(r.nngpCovariance, far), ntkFar = restricted(last.covariance, far)
-        let sdNNGP = GaussianLaw.pooledVarianceRatioNullSD(covariance: nngpFar, replicates: c.networks)
-        let sdNTK = GaussianLaw.pooledVarianceRatioNullSD(covariance: ntkFar, replicates: c.networks)
+        let sdNNGP = try GaussianLaw.pooledVarianceRatioNullSD(covariance: nngpFar, replicates: c.networks)
+        let sdNTK = try GaussianLaw.pooledVarianceRatioNullSD(covariance: ntkFar, replicates: c.networks)
         let vsNNGP = pooledRatio(last.ensembleVariance, r.nngpCovariance, far)
         let vsNTK = pooledRatio(last.ensembleVariance, last.covariance, far)
         let farText = "\(far.count) points ≥ \(fmt(farDistance)) from the data, step \(last.step)"
