@@ -35,6 +35,10 @@ static inline __attribute__((always_inline)) void relu_segment_body(
     for (int64_t l = 0; l < steps; l++) {
         const double al = pa[l * pa_stride];
         const double *restrict bl = pb + l * pb_stride;
+        // Four vectors in flight: one entry's chain (sqrt, two divisions, two polynomials) is
+        // long, and a 64-entry segment has only 8 vectors per layer; interleaving them is 12-16%
+        // faster in an L1-resident microbenchmark and changes no operation, so no bit.
+        #pragma clang loop interleave_count(4)
         for (int64_t j = 0; j < count; j++) {
             double c = s[j];
             double rab = al * bl[j];
