@@ -66,6 +66,26 @@ final class RFPTests: XCTestCase {
         }
     }
 
+    /// A non-finite entry anywhere in the packed storage is refused before dpftrf, also in the
+    /// last of the parallel scan's ranges (order 600: 180 300 entries, several ranges).
+    func testNonFiniteEntryIsRefusedWherever() throws {
+        let n = 600
+        var k = Matrix(rows: n, columns: n)
+        for i in 0..<n { k[i, i] = 1 }
+        let count = RFPMatrix.count(order: n)!
+        for position in [0, count / 2, count - 1] {
+            for bad in [Double.nan, .infinity] {
+                var a = RFPMatrix(k)
+                a.storage[position] = bad
+                XCTAssertThrowsError(try RFPCholesky(a), "\(bad) at \(position)") { e in
+                    guard case RFPError.notPositiveDefinite(_, let minor, _) = e else { return XCTFail("\(e)") }
+                    XCTAssertEqual(minor, 1, "a non-finite kernel is reported as failing at the first minor")
+                }
+            }
+        }
+        XCTAssertNoThrow(try RFPCholesky(RFPMatrix(k)))
+    }
+
     /// A duplicated input makes the kernel singular: without a jitter Cholesky is refused; with
     /// the schedule a jitter of 1e−10·10^k × mean diagonal is used, reported, and the solve is
     /// the dense solve of K + jitter·I.

@@ -309,7 +309,7 @@ public struct RFPCholesky: Sendable {
         guard n > 0 else { return 0 }
         var maxDiagonal = 0.0
         for i in 0..<n { maxDiagonal = Swift.max(maxDiagonal, s[RFPMatrix.index(i, i, order: n)]) }
-        guard s.allSatisfy({ $0.isFinite }) else { return 1 }
+        guard s.withUnsafeBufferPointer({ Parallel.allFinite($0) }) else { return 1 }
         // Checked finite just above, so LAPACKE's second NaN scan is skipped (`_work`).
         let info = Parallel.withLAPACKThreads(order: n) {
             s.withUnsafeMutableBufferPointer { p in
