@@ -89,7 +89,7 @@ struct Bench: ParsableCommand {
                 bounded("  of which: the dsyrk x·xᵀ, N=\(n) d=784", tp, flops: Double(n) * Double(n) * 784, bound: "dsyrk N²d",
                         "upper triangle, into memory already touched")
             }
-            let t = Timing.median(repeats: repeats, keeping: { kernel.ntk(x) })
+            let t = Timing.median(repeats: repeats) { kernel.ntk(x) }
             bounded("analytic NTK L=4 relu N=\(n) d=784", t, flops: Double(n) * Double(n) * 784, bound: "dsyrk N²d",
                     "Θ only, into a fresh N×N matrix")
             var into = Matrix(rows: n, columns: n)
@@ -218,51 +218,32 @@ enum Timing {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
-    /// Runs `body` once to warm up, then `repeats` times, and returns the median seconds of
-    /// computing its result; the result is released after the clock stops (freeing an N×N
-    /// matrix is not part of computing it).
-    static func median<T>(repeats: Int, keeping body: () throws -> T) rethrows -> Double {
-        _ = try body()
+    /// Runs `body` once to warm up, then `repeats` times, each on a fresh `setup()` value made
+    /// before the clock starts, and returns the median seconds. Whatever `body` returns is
+    /// released after the clock stops (freeing an N×N matrix is not part of computing it).
+    static func median<Input, Output>(repeats: Int, setup: () -> Input,
+                                      _ body: (consuming Input) throws -> Output) rethrows -> Double {
+        _ = try body(setup())
         var times = [Double]()
         for _ in 0..<repeats {
+            let input = setup()
             let t0 = now()
-            let result = try body()
+            let result = try body(consume input)
             times.append(now() - t0)
             withExtendedLifetime(result) {}
         }
         return median(times)
     }
 
-    /// Runs `body` once to warm up, then `repeats` times, each on a fresh `setup()` value made
-    /// before the clock starts, and returns the median seconds.
-    static func median<T>(repeats: Int, setup: () -> T, _ body: (consuming T) throws -> Void) rethrows -> Double {
-        try body(setup())
-        var times = [Double]()
-        for _ in 0..<repeats {
-            let input = setup()
-            let t0 = now()
-            try body(consume input)
-            times.append(now() - t0)
-        }
-        return median(times)
+    /// The same without an input.
+    static func median<Output>(repeats: Int, _ body: () throws -> Output) rethrows -> Double {
+        try median(repeats: repeats, setup: {}, { (_: consuming Void) in try body() })
     }
 
     static func median(_ values: [Double]) -> Double {
         let times = values.sorted()
         return times.count % 2 == 1 ? times[times.count / 2]
             : 0.5 * (times[times.count / 2 - 1] + times[times.count / 2])
-    }
-
-    /// Runs `body` once to warm up, then `repeats` times, and returns the median seconds.
-    static func median(repeats: Int, _ body: () throws -> Void) rethrows -> Double {
-        try body()
-        var times = [Double]()
-        for _ in 0..<repeats {
-            let t0 = now()
-            try body()
-            times.append(now() - t0)
-        }
-        return median(times)
     }
 }
 
