@@ -15,8 +15,8 @@ struct Fig8: ParsableCommand {
         Sources: source 003 (a blog on the implications of the NTK: its Figs. 1 and 3–6, eqs. 6 and 13–14) and \
         Lee et al. 2019, "Wide neural networks of any depth evolve as linear models under gradient descent", Thm 2.1. \
         Setup [Prop]: L = 2 (one hidden ReLU layer), β = 0.1, inputs (x, 1), 3 training points, full-batch GD \
-        on (1/2N)Σ(f − y)² with η = 0.5 for T = 300 steps. Paper scale: widths 100, 300, 1000, 3000, 10000, 20 \
-        seeds each; quick: 100, 300, 1000, 6 seeds. Panels: (a) predictions over time of source 003's "full \
+        on (1/2N)Σ(f − y)² with η = 0.5 for T = 300 steps. Paper scale: widths 100, 300, 1000, 3000, 10000, 50 \
+        seeds each; quick: 300, 1000, 3000, 16 seeds. Panels: (a) predictions over time of source 003's "full \
         model" (the network at the linear model's closed-form parameters), the GD-trained network, its \
         linearisation and the infinite-width model from the same f0; (b) the same at several widths; (c) \
         RMSE(f_T, f_lin,T), ‖θ_T − θ0‖/‖θ0‖, the kernel's motion and the full model's miss against width; (d) \

@@ -22,14 +22,16 @@ struct Lee2018: ParsableCommand {
         test digits. The kernel is the exact arc-cosine ReLU NNGP with L = hidden layers + 1 weight \
         layers (theirs is a lookup-table interpolation). The NTK-GP at t = ∞ with the same σ_w, σ_b and \
         depth is reported next to it (Table 1 has no NTK). Paper scale: the three NNGP rows and the NTK \
-        at 1k and 10k, about 9½ minutes on 2 cores (the 50k row factorises a packed 50 000² matrix, \
-        10 GB, in about 7 minutes); --ntk-max-train 50000 adds the 50k NTK, a second such \
+        at 1k and 10k, about 9 minutes on 2 cores (522 s in the committed run; the 50k row builds and \
+        factorises a packed 50 000² matrix, 10 GB, in about 8 minutes); --ntk-max-train 50000 adds the 50k NTK, a second such \
         factorisation (about 17½ minutes in all). Quick scale: the 1k row only. Needs MNIST in \
         data/mnist (or NTK_DATA_DIR). Writes \
         lee2018-nngp-mnist.{png,csv,json} into --out; time, peak memory and jitter of every row are in \
         the CSV and JSON.
         Claims checked: L18-1k (|ours − paper| ≤ 1.0 point), L18-10k and L18-50k (≤ 0.5 point), \
-        L18-50k-fits (the 50k row's peak memory is below the machine's).
+        L18-50k-fits (the 50k row's peak memory is below the machine's), and L18-1k-replica, \
+        L18-1k-ntk-replica, L18-10k-replica, L18-10k-ntk-replica (NNGP and NTK accuracies within 5 digits of an \
+        independent NumPy replica's, scripts/check-lee2018-numpy.py).
         """)
 
     @OptionGroup var options: FigureOptions

@@ -27,7 +27,8 @@ public enum Fig1NTKCircle {
 
         /// paper: widths 500 and 10000, 10 seeds, all trained to t = 200 [P]; N = 50 [Prop];
         /// 201 angles. One GD step at n = 10000 is ~6·10¹⁰ flops (two 10⁴×10⁴ matrices, three
-        /// products each), so training runs in float32 (0.40 s a step instead of 0.93 s here).
+        /// products each), so training runs in float32 (0.541 s a step instead of 0.817 s in float64: ntk-bench,
+        /// 2026-12-03 14:41, README's benchmark table).
         /// quick: widths 250 and 1000, 4 trained seeds and 64 at t = 0 (claims rescaled by the
         /// standard errors of those widths; 64 seeds make claim 6 reject a β = 0 network, whose
         /// Θ0(x0,x0) tends to 0.25 instead of 0.2825).

@@ -4,7 +4,7 @@ import NTKCore
 /// Figure 2 of Jacot et al. (2018): the network function at the end of training on 4 points of
 /// the unit circle, for several initialisations and two widths, against the infinite-width law
 /// (a Gaussian process whose mean is NTK kernel regression, docs/SPEC.md §2c) and the posterior of
-/// an NTK prior. Claims 13, 14.
+/// an NTK prior. Claims 13, 14, 14b.
 public enum Fig3FunctionDistribution {
     public static let name = "fig3-function-distribution"
     public static let title = "Network function at the end of training vs the infinite-width law, L=4 (Jacot et al. 2018, Fig. 2)"

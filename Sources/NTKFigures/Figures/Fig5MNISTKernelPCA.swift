@@ -3,7 +3,7 @@ import NTKCore
 
 /// Figure 3 of Jacot et al. (2018): kernel PCA of 512 MNIST digits w.r.t. the NTK (non-centred,
 /// eigenvalues of Gram/N, components of unit p_in norm), and the convergence of networks
-/// trained towards f0 + 0.5·f(2) along the 2nd principal component. Claims 15, 15b, 16.
+/// trained towards f0 + 0.5·f(2) along the 2nd principal component. Claims 15, 15b, 16, 16a–16d, 16w.
 public enum Fig5MNISTKernelPCA {
     public static let name = "fig5-mnist-kernel-pca"
     public static let title = "Kernel PCA of MNIST w.r.t. the NTK and training along a principal component (Jacot et al. 2018, Fig. 3)"
@@ -262,7 +262,7 @@ public enum Fig5MNISTKernelPCA {
             claims.append(.bound("16", "Training along a principal component follows 0.5·e^(−λ2 t)", source: .proposal, kind: .prediction,
                                  quantity: "max relative deviation of ‖g_t‖ from 0.5·e^(−λ2 t), t ≤ 1/λ2, n=\(wide)",
                                  measured: deviation(curves, width: wide, lambda2: lambda2), bound: 0.25, expected: "small",
-                                 reason: "docs/SPEC.md §4 row 16 [Prop]; the measurements of claims 16a–16c say it needs n ≈ 2000–3000"))
+                                 reason: "docs/SPEC.md §4 row 16 [Prop]; the width it needs is not known: a 1/n extrapolation gave n ≈ 2000–3000, but claim 16c measures a slower shrinking"))
         }
         // 16d: the early decay rate equals λ2 within the kernel's finite-width fluctuation.
         let wideCurves = curves.filter { $0.width == wide }
