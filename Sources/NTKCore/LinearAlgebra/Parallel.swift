@@ -84,7 +84,13 @@ public enum Parallel {
     /// Runs `body(i)` for every i in 0..<count on up to `workerCount` threads; each thread takes
     /// the next undone index (dynamic scheduling). The caller's thread is one of them.
     public static func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) {
-        let workers = Swift.min(workerCount, count)
+        forEach(count, workers: workerCount, body)
+    }
+
+    /// The same on up to `requested` threads (e.g. `IndependentRuns`, which sets `workerCount`
+    /// to 1 for the products inside each item).
+    static func forEach(_ count: Int, workers requested: Int, _ body: @Sendable (Int) -> Void) {
+        let workers = Swift.min(requested, count)
         if workers <= 1 {
             for i in 0..<count { body(i) }
             return

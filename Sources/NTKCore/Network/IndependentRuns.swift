@@ -18,16 +18,12 @@ public enum IndependentRuns {
         BLAS.setThreadCount(1)
         defer { BLAS.setThreadCount(previous) }
         let state = State<T>(count: count)
-        let w = Swift.max(1, Swift.min(workers, count))
-        DispatchQueue.concurrentPerform(iterations: w) { _ in
-            while let i = state.claim() {
-                do {
-                    let r = try body(i)
-                    state.store(r, at: i, done: done)
-                } catch {
-                    state.fail(error)
-                    return
-                }
+        Parallel.forEach(count, workers: Swift.max(1, workers)) { i in
+            guard !state.failed else { return }           // after a failure, the rest are skipped
+            do {
+                state.store(try body(i), at: i, done: done)
+            } catch {
+                state.fail(error)
             }
         }
         return try state.results()
@@ -36,24 +32,14 @@ public enum IndependentRuns {
     /// Shared bookkeeping of one `map`, every access under its lock.
     final class State<T: Sendable>: @unchecked Sendable {
         let lock = NSLock()
-        var next = 0
-        let count: Int
         var values: [T?]
         var error: Error?
 
         init(count: Int) {
-            self.count = count
             values = [T?](repeating: nil, count: count)
         }
 
-        /// The next unclaimed index, or nil when all are claimed or an item failed.
-        func claim() -> Int? {
-            lock.withLock {
-                guard error == nil, next < count else { return nil }
-                defer { next += 1 }
-                return next
-            }
-        }
+        var failed: Bool { lock.withLock { error != nil } }
 
         func store(_ v: T, at i: Int, done: (@Sendable (Int) -> Void)?) {
             lock.withLock {
