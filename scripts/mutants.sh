@@ -37,6 +37,7 @@ faults=(
   "19|t = ∞ on a handed-over kernel: the error path rebuilds the kernel without restoring its diagonal|Sources/NTKCore/Predict/KernelRegression.swift|s/k\[i, i\] = diagonal\[i\]/k[i, i] = k[i, i]/|PredictorTests|LinearAlgebraTests"
   "20|fig6's float32 training never writes the trained weights back|Sources/NTKCore/Network/TwoLayerReLU.swift|s/for i in 0\.\.<dst\.count \{ dst\[i\] = Double\(src\[i\]\) \}/for i in 0..<0 { dst[i] = Double(src[i]) }/|TwoLayerReLUTests|testFig6Quick"
   "21|the parallel finiteness scan before dpftrf misses the last entry of each range|Sources/NTKCore/LinearAlgebra/Parallel.swift|s/for k in ranges\[c\] \{ ok = ok/for k in ranges[c].dropLast() { ok = ok/|RFPTests"
+  "22|a non-finite packed kernel reported as a failed first minor (so every jitter is tried)|Sources/NTKCore/LinearAlgebra/RFP.swift|s/throw LinearAlgebraError\.nonFinite\(\x22train kernel \(plus ridge\)\x22\)/return 1/|RFPTests|testPredictBadInputIsOneLineExitTwoNothingWritten"
 )
 
 selected=("$@")

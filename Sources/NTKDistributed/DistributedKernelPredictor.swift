@@ -271,9 +271,10 @@ public struct DistributedKernelPredictor: Sendable {
             }
             if ridge != 0 { g.addToDiagonal(ridge) }
             if j != 0 { g.addToDiagonal(j) }
+            // A NaN or infinite entry on any rank: no jitter mends that (as RFPCholesky), and every
+            // rank takes the same decision from the reduced flag.
             guard MPI.min(g.local.allSatisfy { $0.isFinite } ? 1 : 0) == 1 else {
-                lastMinor = 1
-                continue
+                throw LinearAlgebraError.nonFinite("train kernel (plus ridge)")
             }
             let info = MPI.max(ScaLAPACK.potrf(&g))
             if info != 0 {

@@ -170,6 +170,8 @@ do {
     finish(2, "ntk-mpi: error: \(error)")
 } catch let error as DistributedError {
     finish(2, "ntk-mpi: error: \(error)")
+} catch let error as LinearAlgebraError {
+    finish(2, "ntk-mpi: error: \(error)")
 } catch {
     if NTKMPITool.exitCode(for: error) == .success {
         if isRoot { print(NTKMPITool.fullMessage(for: error)) }   // --help: printed by rank 0

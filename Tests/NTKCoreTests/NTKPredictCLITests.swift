@@ -105,6 +105,14 @@ extension NTKCLITests {
             XCTAssertEqual(try String(contentsOfFile: mean, encoding: .utf8), "previous mean\n", "\(what): MEAN touched")
             XCTAssertEqual(try String(contentsOfFile: cov, encoding: .utf8), "previous cov\n", "\(what): COV touched")
         }
+        // A kernel that overflows (σ_w = 1e30 over 20 layers) is named as non-finite at once, not
+        // retried with every jitter and then called "not positive definite".
+        try "previous mean\n".write(toFile: mean, atomically: true, encoding: .utf8)
+        let overflow = try run(base + ["--x-train", xp, "--w-std", "1e30", "--depth", "20", "--jitter", "auto", "--out", mean])
+        XCTAssertEqual(overflow.status, 2, overflow.stderr)
+        XCTAssertEqual(overflow.stderr.split(separator: "\n").count, 1, overflow.stderr)
+        XCTAssertTrue(overflow.stderr.contains("non-finite values (NaN or infinity) in train kernel"), overflow.stderr)
+        XCTAssertEqual(try String(contentsOfFile: mean, encoding: .utf8), "previous mean\n")
         // A train set whose packed kernel cannot fit (N = 200 000: 160 GB) is refused before any
         // allocation, with the memory needed.
         let big = String(repeating: "0.5\n", count: 200_000)

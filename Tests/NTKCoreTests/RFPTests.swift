@@ -66,24 +66,37 @@ final class RFPTests: XCTestCase {
         }
     }
 
-    /// A non-finite entry anywhere in the packed storage is refused before dpftrf, also in the
-    /// last of the parallel scan's ranges (order 600: 180 300 entries, several ranges).
+    /// A non-finite entry anywhere in the packed storage is refused before dpftrf, at the first
+    /// and last entry of every range of the parallel scan (order 1200: 720 600 entries, several
+    /// ranges), as a non-finite matrix, not as a failed minor; with a jitter schedule the matrix
+    /// is built once (no jitter can mend a NaN).
     func testNonFiniteEntryIsRefusedWherever() throws {
-        let n = 600
+        let n = 1200
         var k = Matrix(rows: n, columns: n)
         for i in 0..<n { k[i, i] = 1 }
-        let count = RFPMatrix.count(order: n)!
-        for position in [0, count / 2, count - 1] {
+        let dense = RFPMatrix(k)
+        let ranges = Parallel.finiteScanRanges(dense.storage.count)
+        XCTAssertGreaterThan(ranges.count, 1, "the scan must be split for this test to mean anything")
+        XCTAssertEqual(ranges.first?.lowerBound, 0)
+        XCTAssertEqual(ranges.last?.upperBound, dense.storage.count)
+        let positions = ranges.flatMap { [$0.lowerBound, $0.upperBound - 1] }
+        for position in positions {
             for bad in [Double.nan, .infinity] {
-                var a = RFPMatrix(k)
+                var a = dense
                 a.storage[position] = bad
                 XCTAssertThrowsError(try RFPCholesky(a), "\(bad) at \(position)") { e in
-                    guard case RFPError.notPositiveDefinite(_, let minor, _) = e else { return XCTFail("\(e)") }
-                    XCTAssertEqual(minor, 1, "a non-finite kernel is reported as failing at the first minor")
+                    guard case LinearAlgebraError.nonFinite = e else { return XCTFail("\(e)") }
                 }
             }
         }
-        XCTAssertNoThrow(try RFPCholesky(RFPMatrix(k)))
+        XCTAssertNoThrow(try RFPCholesky(dense))
+        var builds = 0
+        var poisoned = dense
+        poisoned.storage[positions[1]] = .nan
+        XCTAssertThrowsError(try RFPCholesky.factorize(schedule: JitterSchedule()) { builds += 1; return poisoned }) { e in
+            guard case LinearAlgebraError.nonFinite = e else { return XCTFail("\(e)") }
+        }
+        XCTAssertEqual(builds, 1, "a non-finite kernel is not rebuilt for every jitter")
     }
 
     /// A duplicated input makes the kernel singular: without a jitter Cholesky is refused; with

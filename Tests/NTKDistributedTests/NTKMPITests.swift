@@ -141,6 +141,8 @@ final class NTKMPITests: XCTestCase {
         let big = path("big.csv"), huge = path("huge.csv")
         let cases: [(String, [String], String)] = [
             ("not positive definite", inputs + singular, "not numerically positive definite"),
+            ("overflowing kernel", inputs + ["--w-std", "1e30", "--depth", "20", "--jitter", "auto"],
+             "non-finite values (NaN or infinity) in train kernel"),
             ("shape mismatch", ["--x-train", inputs[1], "--y-train", short, "--x-test", inputs[5]], "shape mismatch"),
             ("does not fit", ["--x-train", big, "--y-train", big, "--x-test", big], "needs about"),
             ("32-bit indices", ["--x-train", huge, "--y-train", huge, "--x-test", huge], "32-bit integers"),

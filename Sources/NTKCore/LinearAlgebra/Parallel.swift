@@ -66,11 +66,15 @@ public enum Parallel {
         (0..<count).map { k in (n * k / count)..<(n * (k + 1) / count) }
     }
 
+    /// The pieces `allFinite` scans, one per task: at least 65 536 entries each, up to 8 per worker.
+    static func finiteScanRanges(_ n: Int) -> [Range<Int>] {
+        equalRanges(n, count: Swift.max(1, Swift.min(8 * workerCount, n / 65536)))
+    }
+
     /// Whether every entry of `values` is finite, scanned on all worker threads (a 50 000²
     /// packed kernel is 10 GB: one thread reading it took a second or two of lee2018's run).
     static func allFinite(_ values: UnsafeBufferPointer<Double>) -> Bool {
-        let n = values.count
-        let ranges = equalRanges(n, count: Swift.max(1, Swift.min(8 * workerCount, n / 65536)))
+        let ranges = finiteScanRanges(values.count)
         let finite = FlagArray(count: ranges.count)
         let base = SendablePointer(values)
         forEach(ranges.count) { c in

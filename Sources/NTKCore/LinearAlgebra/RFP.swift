@@ -246,11 +246,12 @@ public struct RFPCholesky: Sendable {
     /// Number of factorisations attempted.
     public let attempts: Int
 
-    /// Factorises `a` once (no jitter). Throws `.notPositiveDefinite` on failure.
+    /// Factorises `a` once (no jitter). Throws `.notPositiveDefinite` on failure,
+    /// `LinearAlgebraError.nonFinite` for a matrix with a NaN or infinite entry.
     public init(_ a: consuming RFPMatrix) throws {
         let n = a.order
         var s = a.storage
-        let minor = RFPCholesky.factorInPlace(&s, order: n)
+        let minor = try RFPCholesky.factorInPlace(&s, order: n)
         guard minor == 0 else { throw RFPError.notPositiveDefinite(order: n, leadingMinor: minor, lastJitter: 0) }
         order = n
         factor = s
@@ -280,7 +281,7 @@ public struct RFPCholesky: Sendable {
                 a = try build()
             }
             if j != 0 { a.addToDiagonal(j) }
-            let minor = factorInPlace(&a.storage, order: n)
+            let minor = try factorInPlace(&a.storage, order: n)   // a non-finite kernel ends the schedule
             if minor == 0 { return RFPCholesky(order: n, factor: a.storage, jitter: j, attempts: attempt) }
             lastMinor = minor
             if steps.isEmpty {
@@ -304,12 +305,15 @@ public struct RFPCholesky: Sendable {
     }
 
     /// dpftrf in place; 0 on success, else the failing leading minor (N + 1 for a factor that
-    /// is numerically singular).
-    static func factorInPlace(_ s: inout [Double], order n: Int) -> Int {
+    /// is numerically singular). Throws `LinearAlgebraError.nonFinite` for a matrix with a NaN or
+    /// infinite entry: no jitter can mend that, so the schedule is not tried.
+    static func factorInPlace(_ s: inout [Double], order n: Int) throws -> Int {
         guard n > 0 else { return 0 }
         var maxDiagonal = 0.0
         for i in 0..<n { maxDiagonal = Swift.max(maxDiagonal, s[RFPMatrix.index(i, i, order: n)]) }
-        guard s.withUnsafeBufferPointer({ Parallel.allFinite($0) }) else { return 1 }
+        guard s.withUnsafeBufferPointer({ Parallel.allFinite($0) }) else {
+            throw LinearAlgebraError.nonFinite("train kernel (plus ridge)")
+        }
         // Checked finite just above, so LAPACKE's second NaN scan is skipped (`_work`).
         let info = Parallel.withLAPACKThreads(order: n) {
             s.withUnsafeMutableBufferPointer { p in
