@@ -237,13 +237,14 @@ final class AnalyticKernelTests: XCTestCase {
 final class VectorisedReLUKernelTests: XCTestCase {
     func testVectorisedPassEqualsSwiftReferenceBitForBit() {
         var rng = SeededGenerator(seed: 21)
-        // 37 rows (not a multiple of any vector width), with duplicated, antipodal, scaled and
-        // zero rows so that ρ = ±1, ρ = 0 and the clipped discriminant all occur.
-        var x = Gaussian.matrix(rows: 37, columns: 9, using: &rng)
+        // 157 rows (not a multiple of any vector width; the 64-entry segments of the pass come
+        // whole, so its 4×-interleaved vector loop runs, and ragged), with duplicated, antipodal,
+        // scaled and zero rows so that ρ = ±1, ρ = 0 and the clipped discriminant all occur.
+        var x = Gaussian.matrix(rows: 157, columns: 9, using: &rng)
         for j in 0..<9 {
             x[1, j] = x[0, j]; x[2, j] = -x[0, j]; x[3, j] = 3 * x[0, j]; x[4, j] = 0
         }
-        let x2 = Gaussian.matrix(rows: 13, columns: 9, using: &rng)
+        let x2 = Gaussian.matrix(rows: 141, columns: 9, using: &rng)
         defer { RecursionSpec.vectorisedReLU = true }
         for depth in [1, 2, 4, 7] {
             for (w, b) in [(1.0, 0.1), (1.3, 0.0), (0.7, 0.5)] {
@@ -261,7 +262,7 @@ final class VectorisedReLUKernelTests: XCTestCase {
                 for vectorised in [false, true] {
                     RecursionSpec.vectorisedReLU = vectorised
                     XCTAssertEqual(k.ntk(x).storage, ref.ntk.storage, "Θ alone, L=\(depth) vectorised \(vectorised)")
-                    var reused = Matrix(rows: 37, columns: 37) { _, _ in .nan }, wrongShape = Matrix(rows: 2, columns: 3)
+                    var reused = Matrix(rows: 157, columns: 157) { _, _ in .nan }, wrongShape = Matrix(rows: 2, columns: 3)
                     k.ntk(x, into: &reused)
                     k.ntk(x, x2, into: &wrongShape)
                     XCTAssertEqual(reused.storage, ref.ntk.storage, "Θ into a matrix, L=\(depth)")
