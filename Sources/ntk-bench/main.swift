@@ -97,7 +97,7 @@ struct Bench: ParsableCommand {
             bounded("  Θ into an N×N matrix, N=\(n)", ti, flops: Double(n) * Double(n) * 784, bound: "dsyrk N²d",
                     "memory already touched, as the dsyrk bound's")
             if n == analyticSizes.last {
-                let tb = Timing.median(repeats: repeats) { _ = kernel(x) }
+                let tb = Timing.median(repeats: repeats) { kernel(x) }
                 bounded("  Σ and Θ both, N=\(n)", tb, flops: Double(n) * Double(n) * 784, bound: "dsyrk N²d",
                         "two N×N outputs")
             }
@@ -106,7 +106,7 @@ struct Bench: ParsableCommand {
         let xe = Gaussian.matrix(rows: 1000, columns: 784, using: &rng)
         for w in [500, 2000] where wanted("empirical NTK L=4 width=\(w) N=1000") {
             let net = MLP(inputDimension: 784, width: w, depth: 4, outputs: 1, seed: 2)
-            let t = Timing.median(repeats: repeats) { _ = net.empiricalNTK(xe) }
+            let t = Timing.median(repeats: repeats) { net.empiricalNTK(xe) }
             row("empirical NTK L=4 width=\(w) N=1000", t, "")
         }
         // One full-batch GD step, width 500, L = 4, N = 1000, 10 outputs. Bound: its gemms.
@@ -153,7 +153,8 @@ struct Bench: ParsableCommand {
             // does: it is factorised in its own storage. Each repeat gets a fresh copy, made
             // before the clock starts.
             let t = try Timing.median(repeats: repeats, setup: { Matrix(rows: 5000, columns: 5000, storage: ktt.storage.map { $0 }) }) { k in
-                _ = try KernelRegression(consuming: k, yTrain: y).predict(kTestTrain: kst)
+                let regression = try KernelRegression(consuming: k, yTrain: y)
+                return (regression, try regression.predict(kTestTrain: kst))
             }
             let n = 5000.0
             bounded("t=∞ prediction N=5000 train, 1000 test", t, flops: n * n * n / 3 + 2 * n * n * 10 + 2 * 1000 * n * 10,
@@ -182,12 +183,12 @@ struct Bench: ParsableCommand {
         let k = kernel(x).ntk
         let y = Gaussian.matrix(rows: n, columns: 10, using: &rng)
         let packed = RFPMatrix(k)
-        let tk = Timing.median(repeats: repeats) { _ = kernel(x) }
-        let tt = Timing.median(repeats: repeats) { _ = kernel.packedTrainKernels(x, nngp: false, ntk: true) }
+        let tk = Timing.median(repeats: repeats) { kernel(x) }
+        let tt = Timing.median(repeats: repeats) { kernel.packedTrainKernels(x, nngp: false, ntk: true) }
         row("train kernel N=\(n) dense (Σ and Θ)", tk, "two N×N matrices")
         row("train kernel N=\(n) tiled into RFP (Θ)", tt, "1024×1024 tiles")
-        let td = try Timing.median(repeats: repeats) { _ = try Cholesky(k).solve(y) }
-        let tp = try Timing.median(repeats: repeats) { _ = try RFPCholesky(packed).solve(y) }
+        let td = try Timing.median(repeats: repeats) { () throws -> (Cholesky, Matrix) in let c = try Cholesky(k); return (c, try c.solve(y)) }
+        let tp = try Timing.median(repeats: repeats) { () throws -> (RFPCholesky, Matrix) in let c = try RFPCholesky(packed); return (c, try c.solve(y)) }
         let flops = Double(n) * Double(n) * Double(n) / 3
         row("Cholesky+solve N=\(n) dense dpotrf", td,
             String(format: "%.1f GFLOP/s, matrix %@", flops / td / 1e9, MemoryBudget.describe(8 * Double(n) * Double(n))))
@@ -197,7 +198,7 @@ struct Bench: ParsableCommand {
         let xt = Gaussian.matrix(rows: 1000, columns: 784, using: &rng)
         let predictor = KernelPredictor(kernel: kernel)
         let te = try Timing.median(repeats: repeats) {
-            _ = try predictor.predict(xTrain: x, yTrain: y, xTest: xt, covariance: false)
+            try predictor.predict(xTrain: x, yTrain: y, xTest: xt, covariance: false)
         }
         row("ntk predict t=∞ N=\(n) train, 1000 test", te, "kernel build + RFP Cholesky + row-block test kernels")
     }
@@ -220,7 +221,8 @@ enum Timing {
 
     /// Runs `body` once to warm up, then `repeats` times, each on a fresh `setup()` value made
     /// before the clock starts, and returns the median seconds. Whatever `body` returns is
-    /// released after the clock stops (freeing an N×N matrix is not part of computing it).
+    /// released after the clock stops (freeing an N×N matrix is not part of computing it), so
+    /// every row returns its result rather than discarding it inside the clock.
     static func median<Input, Output>(repeats: Int, setup: () -> Input,
                                       _ body: (consuming Input) throws -> Output) rethrows -> Double {
         _ = try body(setup())
