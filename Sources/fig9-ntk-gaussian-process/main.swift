@@ -21,7 +21,8 @@ struct Fig9: ParsableCommand {
         Θ and Σ through the discrete-GD filter; the NNGP posterior (readout-only training at t = ∞) is the \
         contrasting band. Writes fig9-ntk-gaussian-process.{png,csv,json} into --out.
         Claims checked: 25 (ensemble mean = μ_t at every step), 25b (the mean of the networks' \
-        linearisations = μ_t), 25c (the networks' departure from their linearisations shrinks like n^−½), 26 (ensemble variance = sd_t², pooled over the \
+        linearisations = μ_t), 25c (the ensemble mean's departure from its linearisations' mean shrinks like n^−½ \
+        or faster), 26 (ensemble variance = sd_t², pooled over the \
         grid), 27 (coverage of the ±1 sd and ±2 sd bands), 28 (away from the data the ensemble follows the \
         NTK-GP band, not the NNGP posterior's), 28b (at t = ∞ the NTK-GP variance is never below the NNGP \
         posterior's).

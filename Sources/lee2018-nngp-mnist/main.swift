@@ -24,10 +24,10 @@ struct Lee2018: ParsableCommand {
         depth is reported next to it (Table 1 has no NTK). Paper scale: the three NNGP rows and the NTK \
         at 1k and 10k, about 9 minutes on 2 cores (522 s in the committed run; the 50k row builds and \
         factorises a packed 50 000² matrix, 10 GB, in about 8 minutes); --ntk-max-train 50000 adds the 50k NTK, a second such \
-        factorisation (about 17½ minutes in all). Quick scale: the 1k row only. Needs MNIST in \
+        factorisation (about 17 minutes in all). Quick scale: the 1k row only. Needs MNIST in \
         data/mnist (or NTK_DATA_DIR). Writes \
         lee2018-nngp-mnist.{png,csv,json} into --out; time, peak memory and jitter of every row are in \
-        the CSV and JSON.
+        the JSON (the jitter also in the CSV).
         Claims checked: L18-1k (|ours − paper| ≤ 1.0 point), L18-10k and L18-50k (≤ 0.5 point), \
         L18-50k-fits (the 50k row's peak memory is below the machine's), and L18-1k-replica, \
         L18-1k-ntk-replica, L18-10k-replica, L18-10k-ntk-replica (NNGP and NTK accuracies within 5 digits of an \

@@ -47,7 +47,7 @@ public enum TrainingPrecision: String, Sendable, CaseIterable, CustomStringConve
     /// Every product and update in float64, on the network's own storage.
     case float64
     /// Parameters, activations and every product in float32 (OpenBLAS sgemm: Fig. 1's step
-    /// takes 0.49 s against 0.79 s in float64, ntk-bench 2026-12-03, and half the memory traffic);
+    /// takes 0.541 s against 0.817 s in float64, ntk-bench 2026-12-03 14:41, and half the memory traffic);
     /// the loss is summed in float64 and the trained parameters are written back to the
     /// network's float64 storage, so kernels of the trained network are still float64.
     case float32
