@@ -72,7 +72,8 @@ public enum Parallel {
     }
 
     /// Whether every entry of `values` is finite, scanned on all worker threads (a 50 000²
-    /// packed kernel is 10 GB: one thread reading it took a second or two of lee2018's run).
+    /// packed kernel is 10 GB: a C loop of the same form scans it in 0.54–0.59 s on one thread
+    /// and 0.34–0.40 s on two, measured on 2026-12-03).
     static func allFinite(_ values: UnsafeBufferPointer<Double>) -> Bool {
         let ranges = finiteScanRanges(values.count)
         let finite = FlagArray(count: ranges.count)
