@@ -76,7 +76,7 @@ public struct AnalyticKernel: Sendable {
 
     /// Θ(L) alone, written into `result`, whose storage is reused when it already has the
     /// N1×N2 shape (as BLAS writes into a given C): no fresh pages to fault in, which on this
-    /// machine costs about 0.4 s per 800 MB.
+    /// machine costs 0.17–0.21 s per 800 MB on two threads (README, "Against the hardware").
     public func ntk(_ x1: Matrix, _ x2: Matrix? = nil, into result: inout Matrix) {
         result = spec.evaluate(activation, x1, x2, outputs: .ntk, reusing: &result).ntk!
     }
