@@ -29,7 +29,7 @@ struct Lee2018: ParsableCommand {
         lee2018-nngp-mnist.{png,csv,json} into --out; time, peak memory and jitter of every row are in \
         the JSON (the jitter also in the CSV).
         Claims checked: L18-1k (|ours − paper| ≤ 1.0 point), L18-10k and L18-50k (≤ 0.5 point), \
-        L18-50k-fits (the 50k row's peak memory is below the machine's), and L18-1k-replica, \
+        L18-50k-fits (the 50k row's peak memory is below one dense float64 copy of its kernel, 20 GB), and L18-1k-replica, \
         L18-1k-ntk-replica, L18-10k-replica, L18-10k-ntk-replica (NNGP and NTK accuracies within 5 digits of an \
         independent NumPy replica's, scripts/check-lee2018-numpy.py).
         """)

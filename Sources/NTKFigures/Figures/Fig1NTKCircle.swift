@@ -62,6 +62,17 @@ public enum Fig1NTKCircle {
     /// c = 0.036·√500 ≈ 0.80 matches both within 10%).
     public static func expectedSingleSeedSD(width n: Int) -> Double { 0.036 * (500.0 / Double(n)).squareRoot() }
 
+    /// Claims 6 / 6b at paper scale (n = 10000 and 500, 10 seeds): docs/SPEC.md §4's fixed
+    /// tolerances, set before any run; in standard errors of the 10-seed mean (expected sd / √10)
+    /// they are 5.9 SE at n = 10000 and 4.4 SE at n = 500. Other scales use 5 SE + 5/n.
+    static let paperMeanTolerance = (wide: 0.015, narrow: 0.05)
+    /// Claim 10: inflation counts as "barely moving" below 0.03, the low end of the inflation
+    /// visible at n ≤ 1000 (+0.03..+0.09 [V]); the reference drift at n = 4000 is +0.007 [V].
+    static let inflationBoundAt4000 = 0.03
+    /// Claim 11: loss(t = 200)/loss(0) below 0.1, 2.5× the reference ratio ≈ 0.04 [V]: a run
+    /// that converges at all gets there, one stuck on a plateau or diverging does not.
+    static let convergedLossRatio = 0.1
+
     public static func compute(_ cfg: Config, seed: UInt64, progress: Progress? = nil) throws -> Result {
         let gammas = CircleSetup.grid(cfg.gridPoints)
         let circle = CircleSetup.points(gammas)
@@ -153,8 +164,9 @@ public enum Fig1NTKCircle {
         // Paper scale uses docs/SPEC.md's fixed tolerances; other scales use 5·SE + O(1/n) bias,
         // SE = expected single-seed sd / √R.
         let (tolLarge, tolSmall): (Double, Double)
-        if cfg.widths == [500, 10000] && cfg.seeds == 10 {
-            tolLarge = 0.015; tolSmall = 0.05
+        let paperTolerances = cfg.widths == [500, 10000] && cfg.seeds == 10
+        if paperTolerances {
+            (tolLarge, tolSmall) = paperMeanTolerance
         } else {
             tolLarge = 5 * expectedSingleSeedSD(width: large) / r.squareRoot() + 5.0 / Double(large)
             tolSmall = 5 * expectedSingleSeedSD(width: small) / r.squareRoot() + 5.0 / Double(small)
@@ -173,16 +185,16 @@ public enum Fig1NTKCircle {
                                  measured: inflSmall.mean, bound: 0, above: true,
                                  expected: "+0.03..+0.09 for n ≤ 1000 [V]",
                                  reason: "sign of the mean change (sd of the mean \(fmt(inflSmall.sd / Double(inflSmall.count).squareRoot())))"))
-        let inflBound = large >= 4000 ? 0.03 : 0.03 * (4000.0 / Double(large))
+        let inflBound = large >= 4000 ? inflationBoundAt4000 : inflationBoundAt4000 * (4000.0 / Double(large))
         out.claims.append(.bound("10", "…and barely moves at large width", source: .paper, kind: .prediction,
                                  quantity: "|mean Θ_T(x0,x0) − Θ0(x0,x0)|, n=\(large), \(inflLarge.count) seeds",
                                  measured: abs(inflLarge.mean), bound: inflBound,
                                  expected: "+0.011 at n=2000, +0.007 at n=4000 [V]",
                                  reason: large >= 4000 ? "docs/SPEC.md §4 row 10 (n ≥ 4000)"
-                                     : "0.03 at n = 4000 scaled by 1/n (the drift's rate) to n = \(large)"))
+                                     : "\(fmt(inflationBoundAt4000)) at n = 4000 scaled by 1/n (the drift's rate) to n = \(large)"))
         out.claims.append(.bound("11", "Training converges", source: .proposal, kind: .prediction,
                                  quantity: "max over networks of loss(t=\(cfg.steps)) / loss(0)",
-                                 measured: lossRatio, bound: 0.1, expected: "≈0.04 [V]",
+                                 measured: lossRatio, bound: convergedLossRatio, expected: "≈0.04 [V]",
                                  reason: "docs/SPEC.md §4 row 11"))
         out.notes.append("Θ∞(4)(x0,x0) = \(fmt(limitAtX0)); mean Θ0(x0,x0): n=\(small) \(fmt(small0.mean)) ± \(fmt(small0.sd)) (sd), n=\(large) \(fmt(large0.mean)) ± \(fmt(large0.sd)); mean inflation \(fmt(inflSmall.mean)) (n=\(small)), \(fmt(inflLarge.mean)) (n=\(large)).")
         return Result(config: cfg, gammas: gammas, limit: limit, runs: runs, output: out)

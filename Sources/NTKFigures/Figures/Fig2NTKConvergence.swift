@@ -8,6 +8,12 @@ public enum Fig2NTKConvergence {
     public static let name = "fig2-ntk-convergence"
     public static let title = "Convergence of the NTK to its infinite-width limit (Jacot et al. 2018, poster)"
 
+    /// Claim 8: one network's relative distance to the limit at n = 10000 stays below 0.06, the
+    /// reference 0.029 ± 0.009 [V] (mean ± single-seed sd) plus 3.4 sd; scaled as n^−½ elsewhere.
+    static let perNetworkDistanceAt10000 = 0.06
+    /// Claim 9: slope of the kernel's motion, the 1/n rate ± 0.3 (references −0.96 [V], −0.93 [Po]).
+    static let driftSlopeWindow = -1.2 ... -0.7
+
     public struct Config: Sendable {
         public var widths: [Int]
         public var seeds: Int
@@ -107,21 +113,24 @@ public enum Fig2NTKConvergence {
             out.proposals.append(TrainingPrecision.float32Note)
         }
         let large = cfg.widths.max()!
-        let relLarge = meanAndSD(runs.filter { $0.width == large }.map(\.relToLimit41))
+        let relLarge = runs.filter { $0.width == large }.map(\.relToLimit41)
         out.claims.append(.inRange("7", "‖Θ0 − Θ∞‖_F shrinks like n^−1/2", source: .poster, kind: .prediction,
                                    quantity: "log-log slope of ‖Θ0 − Θ∞‖_F (41-pt grid)", measured: slopes.2,
                                    range: -0.65 ... -0.40, expected: "−0.51 [V], −0.56 [Po]",
                                    reason: "per-width log-mean SE ≈ 0.1 → slope SE ≈ 0.03; the poster's 3 seeds need the wider bound"))
         // Claim 8: 0.029 ± 0.009 at n = 10000 [V]; at other widths scale by n^−½.
-        let bound8 = 0.06 * (10000.0 / Double(large)).squareRoot()
+        // Claim 8 is about each network, so the worst seed is tested (until 2026-12-03 the
+        // seeds' mean was, which a single far-off network could hide behind).
+        let bound8 = perNetworkDistanceAt10000 * (10000.0 / Double(large)).squareRoot()
         out.claims.append(.bound("8", "Each wide network's NTK is close to the limit", source: .proposal, kind: .prediction,
-                                 quantity: "mean relative ‖Θ0 − Θ∞‖_F / ‖Θ∞‖_F, n=\(large)", measured: relLarge.mean,
+                                 quantity: "max over \(relLarge.count) seeds of relative ‖Θ0 − Θ∞‖_F / ‖Θ∞‖_F, n=\(large)", measured: relLarge.max()!,
                                  bound: bound8, expected: "0.029 ± 0.009 at n=10000 [V]",
-                                 reason: large == 10000 ? "docs/SPEC.md §4 row 8" : "0.06 at n = 10000 scaled as n^−½ to n = \(large)"))
+                                 reason: (large == 10000 ? "docs/SPEC.md §4 row 8" : "\(fmt(perNetworkDistanceAt10000)) at n = 10000 scaled as n^−½ to n = \(large)")
+                                    + ": the reference mean plus 3.4 single-seed sd, a bound for one network"))
         out.claims.append(.inRange("9", "The kernel moves during training only like 1/n", source: .poster, kind: .prediction,
                                    quantity: "log-log slope of ‖Θ_T − Θ0‖_F (41-pt grid)", measured: slopes.3,
-                                   range: -1.2 ... -0.7, expected: "−0.96 [V], −0.93 [Po]",
-                                   reason: "docs/SPEC.md §4 row 9"))
+                                   range: driftSlopeWindow, expected: "−0.96 [V], −0.93 [Po]",
+                                   reason: "docs/SPEC.md §4 row 9: the 1/n rate ± 0.3, set before the run around the references"))
         out.notes.append("Slopes on the 4-point batch: to limit \(fmt(slopes.0)), drift \(fmt(slopes.1)) (poster: −0.56, −0.93).")
         return Result(config: cfg, runs: runs, slopes: slopes, output: out)
     }

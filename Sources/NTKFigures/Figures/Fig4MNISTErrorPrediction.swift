@@ -160,23 +160,37 @@ public enum Fig4MNISTErrorPrediction {
         }
     }
 
-    /// Claim 21 (agreement, |Δacc|, κ) for one predictor. The agreement bound is docs/SPEC.md's
-    /// 0.90 less 3 binomial standard errors of the run's test digits (0.0042 at paper scale).
+    /// Claim 21, agreement: docs/SPEC.md's 0.90 [Prop] (the poster's 94.3% less 4 points), less
+    /// 3 binomial standard errors of the run's test digits (0.0095 at paper scale, 1000 digits).
+    /// The flat 0.90 came first; the allowance was added with predictor (iv), which is below 0.90.
+    static let agreementFloor = 0.90
+    /// Claim 21, |acc_ANN − acc_NTK| [Prop]: 3 points, about 3 binomial SE of one accuracy near
+    /// 86% on 1000 digits (√(0.86·0.14/1000) = 0.011).
+    static let accuracyGap = 0.03
+    /// Claim 21, Cohen's κ of the error indicators [Prop]: ≥ 0.5, inside the "moderate" band
+    /// (0.41–0.60) of the usual scale; chance agreement is κ = 0.
+    static let errorKappaFloor = 0.5
+
+    /// Claim 21 (agreement, |Δacc|, κ) for one predictor.
     static func claims21(_ p: Predictor, runs: [SeedRun], cfg: Config) -> [Claim] {
         func mean(_ f: (ErrorPrediction) -> Double) -> Double { runs.map { f($0.stats[p]!) }.reduce(0, +) / Double(runs.count) }
-        let bound = 0.90 - 3 * cfg.agreementSE
+        let bound = agreementFloor - 3 * cfg.agreementSE
+        let agreement = mean(\.agreement)
+        let history = agreement < agreementFloor
+            ? "; below the flat ≥ \(String(format: "%.2f", agreementFloor)) first specified: the allowance was added in the change that added predictor (iv)"
+            : ""
         return [
             .bound("21", "The NTK predicts the network's test labels", source: .poster, kind: .prediction,
                    quantity: "ANN–NTK agreement, mean of \(cfg.seeds) seeds, predictor \(p.rawValue)",
-                   measured: mean(\.agreement), bound: bound, above: true, expected: "94.3% (poster)",
-                   reason: "docs/SPEC.md §4 row 21: ≥ 0.90, less 3 binomial SE (\(fmt(cfg.agreementSE))) of \(cfg.testSize) test digits (shared by the seeds)"),
+                   measured: agreement, bound: bound, above: true, expected: "94.3% (poster)",
+                   reason: "docs/SPEC.md §4 row 21: ≥ \(String(format: "%.2f", agreementFloor)), less 3 binomial SE (\(fmt(cfg.agreementSE))) of \(cfg.testSize) test digits (shared by the seeds)" + history),
             .bound("21", "…with the same accuracy", source: .poster, kind: .prediction,
                    quantity: "|acc_ANN − acc_NTK|, mean of \(cfg.seeds) seeds, predictor \(p.rawValue)",
-                   measured: abs(mean(\.accuracyANN) - mean(\.accuracyNTK)), bound: 0.03,
+                   measured: abs(mean(\.accuracyANN) - mean(\.accuracyNTK)), bound: accuracyGap,
                    expected: "0.4 pt (85.9% vs 86.3%, poster)", reason: "docs/SPEC.md §4 row 21 [Prop]: ≤ 0.03"),
             .bound("21", "…and predicts which digits it gets wrong", source: .poster, kind: .prediction,
                    quantity: "Cohen's κ of the error indicators, mean of \(cfg.seeds) seeds, predictor \(p.rawValue)",
-                   measured: mean(\.kappa), bound: 0.5, above: true, expected: "— (poster: 72 of 81 errors predicted)",
+                   measured: mean(\.kappa), bound: errorKappaFloor, above: true, expected: "— (poster: 72 of 81 errors predicted)",
                    reason: "docs/SPEC.md §4 row 21 [Prop]: ≥ 0.5"),
         ]
     }

@@ -8,6 +8,13 @@ public enum Fig5MNISTKernelPCA {
     public static let name = "fig5-mnist-kernel-pca"
     public static let title = "Kernel PCA of MNIST w.r.t. the NTK and training along a principal component (Jacot et al. 2018, Fig. 3)"
 
+    /// Claim 15b: the paper's "about tenfold" as [5, 25], half of 10 to 2.5×, a window set
+    /// before the run that holds the paper's ≈ 10 [P] and our verification's ≈ 14 [V, L = 4].
+    static let gapRatioWindow = 5.0 ... 25.0
+    /// Claim 16 [Prop]: ‖g_t‖ within 25% of 0.5·e^(−λ2 t) for t ≤ 1/λ2 (the curve falls by a
+    /// factor e there), set before the run; Fig. 3c's curves at n = 10000 are within it.
+    static let componentDeviationTolerance = 0.25
+
     public struct Config: Sendable {
         public var batch = 512
         /// Depth whose eigenvalues match the paper (4 hidden layers, docs/SPEC.md §2e).
@@ -174,7 +181,7 @@ public enum Fig5MNISTKernelPCA {
         out.claims += eigenvalueClaims(main.lambdas, depth: cfg.paperDepth)
         out.claims.append(.inRange("15b", "β = 1 widens the gap between λ1 and λ2 about tenfold", source: .paper, kind: .prediction,
                                    quantity: "(λ1/λ2 at β=1) / (λ1/λ2 at β=0.1), L=\(cfg.paperDepth) (the PCA's depth)", measured: ratioPaper,
-                                   range: 5...25, expected: "≈10 [P], ≈14 [V, L=4]", reason: "docs/SPEC.md §4 row 15b"))
+                                   range: gapRatioWindow, expected: "≈10 [P], ≈14 [V, L=4]", reason: "docs/SPEC.md §4 row 15b"))
         out.claims += dynamicsClaims(curves, lambda2: lambda2, cfg: cfg, steps: steps)
         out.notes += dynamicsNotes(curves, lambda2: lambda2, cfg: cfg)
         return Result(config: cfg, labels: batch.labels, pca: main, lambdasStatedDepth: stated.lambdas,
@@ -261,7 +268,7 @@ public enum Fig5MNISTKernelPCA {
         if wide >= 1000 {
             claims.append(.bound("16", "Training along a principal component follows 0.5·e^(−λ2 t)", source: .proposal, kind: .prediction,
                                  quantity: "max relative deviation of ‖g_t‖ from 0.5·e^(−λ2 t), t ≤ 1/λ2, n=\(wide)",
-                                 measured: deviation(curves, width: wide, lambda2: lambda2), bound: 0.25, expected: "small",
+                                 measured: deviation(curves, width: wide, lambda2: lambda2), bound: componentDeviationTolerance, expected: "small",
                                  reason: "docs/SPEC.md §4 row 16 [Prop]; the width it needs is not known: a 1/n extrapolation gave n ≈ 2000–3000, but claim 16c measures a slower shrinking"))
         }
         // 16d: the early decay rate equals λ2 within the kernel's finite-width fluctuation.

@@ -8,6 +8,13 @@ public enum Fig6RandomLabels {
     public static let name = "fig6-random-labels"
     public static let title = "True vs random labels: convergence predicted by H∞ (Arora et al. 2019)"
 
+    /// Claim 19 [Prop]: the network's residual within 5% of ‖y‖ of the H∞ prediction, a gap
+    /// that can be seen on the plot's scale; Thm 4.1 predicts 0 as m → ∞.
+    static let residualTolerance = 0.05
+    /// Claim 20 [Prop]: random labels score at least 1.5× the true labels on yᵀH∞⁻¹y, so that
+    /// "higher" is a margin and not a tie broken by noise.
+    static let measureRatioFloor = 1.5
+
     public struct Config: Sendable {
         public var classes = (3, 5)
         public var samples: Int
@@ -172,9 +179,9 @@ public enum Fig6RandomLabels {
         var worst = 0.0
         for (a, b) in zip(t.residualNorm + r.residualNorm, t.predicted + r.predicted) { worst = max(worst, abs(a - b) / yNorm) }
         out.claims.append(.bound("19", "The network's residual follows √Σ(1−ηλ_i)^{2k}(v_iᵀy)²", source: .arora,
-                                 kind: .calibration("the width m = \(cfg.width), κ = \(cfg.initScale) and the antisymmetric initialisation were chosen so that the network follows the H∞ prediction within 5%"),
+                                 kind: .calibration("the width m = \(cfg.width), κ = \(cfg.initScale) and the antisymmetric initialisation were chosen so that the network follows the H∞ prediction within 5%, in runs that stopped at k = 400"),
                                  quantity: "max over k ≤ \(cfg.iterations) and both label sets of |‖y−u(k)‖ − prediction| / ‖y‖",
-                                 measured: worst, bound: 0.05, expected: "≈0 (Thm 4.1)", reason: "docs/SPEC.md §4 row 19 [Prop]"))
+                                 measured: worst, bound: residualTolerance, expected: "≈0 (Thm 4.1)", reason: "docs/SPEC.md §4 row 19 [Prop]"))
         let slowerCount = (10...cfg.iterations).filter { r.residualNorm[$0] > t.residualNorm[$0] }.count
         let slowerShare = Double(slowerCount) / Double(cfg.iterations - 9)
         out.claims.append(.close("20", "Random labels train slower", source: .arora, kind: .prediction,
@@ -182,7 +189,7 @@ public enum Fig6RandomLabels {
                                  target: 1, tol: 1e-12, reason: "strict inequality at every k ≥ 10 (docs/SPEC.md §4 row 20)"))
         let ratio = (r.measure * r.measure) / (t.measure * t.measure)
         out.claims.append(.bound("20", "Random labels score higher on the measure", source: .arora, kind: .prediction,
-                                 quantity: "yᵀH∞⁻¹y (random) / yᵀH∞⁻¹y (true)", measured: ratio, bound: 1.5, above: true,
+                                 quantity: "yᵀH∞⁻¹y (random) / yᵀH∞⁻¹y (true)", measured: ratio, bound: measureRatioFloor, above: true,
                                  expected: "> 1", reason: "docs/SPEC.md §4 row 20 [Prop]: ratio > 1.5"))
         let checkpoints = [200, 400, 600, 800, 1000].filter { $0 <= cfg.iterations }
         out.notes.append("Random-label lag (‖y−u(k)‖ − prediction)/‖y‖ at k = " + checkpoints.map { k in "\(k): \(fmt((r.residualNorm[k] - r.predicted[k]) / yNorm))" }.joined(separator: ", ") + "; true labels: " + checkpoints.map { k in "\(k): \(fmt((t.residualNorm[k] - t.predicted[k]) / yNorm))" }.joined(separator: ", ") + ".")
