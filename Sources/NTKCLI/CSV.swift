@@ -2,9 +2,19 @@ import Foundation
 import NTKCore
 
 /// A bad-input error of the `ntk` and `ntk-mpi` tools: printed as one line on stderr, exit code 2.
+/// Control characters and byte-order marks (from a hostile file name or header) are shown as
+/// `\xNN` / `\u{FEFF}`, so the message stays one printable line.
 public struct InputError: Error, CustomStringConvertible, Sendable {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    public init(_ message: String) {
+        self.message = message.unicodeScalars.map { c in
+            switch c.value {
+            case 0..<0x20, 0x7F...0x9F: return "\\x" + String(format: "%02x", c.value)
+            case 0xFEFF: return "\\u{FEFF}"
+            default: return String(c)
+            }
+        }.joined()
+    }
     public var description: String { message }
 }
 
@@ -21,10 +31,26 @@ public enum CSV {
                     // float32 data is widened to float64: at most twice the file size.
                     try MemoryBudget.require(bytes: Int(st.st_size) * 2, for: "reading \(path) (\(Int(st.st_size)) bytes)")
                 }
-                return try NPY.readMatrix(path)
+                return try nonEmpty(NPY.readMatrix(path), path)
             }
             return try MatrixCSV.read(path)
-        } catch { throw InputError("\(error)") }
+        } catch let e as InputError { throw e } catch { throw InputError("\(error)") }
+    }
+
+    /// An input with no rows or no columns is refused, as an empty CSV is.
+    static func nonEmpty(_ m: Matrix, _ path: String) throws -> Matrix {
+        guard m.rows >= 1, m.columns >= 1 else {
+            throw InputError("\(path) is empty (\(m.rows)×\(m.columns)); expected at least one row and one column")
+        }
+        return m
+    }
+
+    /// A .npy output in float32 cannot hold |v| > 3.4e38: such a value is an error, not ±∞.
+    public static func checkFitsFloat32(_ m: Matrix, what: String, path: String, type: NPYOutputType) throws {
+        guard type == .float32, MatrixFileFormat.forPath(path) == .npy else { return }
+        if let k = m.storage.firstIndex(where: { !Float($0).isFinite }) {
+            throw InputError("\(what) is \(m.storage[k]) at row \(k / m.columns + 1) column \(k % m.columns + 1), beyond float32's range: use --npy-dtype float64")
+        }
     }
 
     /// The matrix as CSV with full double precision (%.17g round-trips every Double).

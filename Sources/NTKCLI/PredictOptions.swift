@@ -208,11 +208,18 @@ public struct PredictOptions: ParsableArguments {
         var destinations = [out]
         if let covOut { destinations.append(covOut) }
         if let report { destinations.append(report) }
-        if Set(destinations).count != destinations.count {
-            throw InputError("--out, --cov-out and --report must be different files")
-        }
         for d in destinations {
             do { try AtomicFile.checkWritable(d) } catch { throw InputError("\(error)") }
+        }
+        // Compared as files, not as strings: "a.npy", "./a.npy" and a link to it are one file.
+        let ids = destinations.map { AtomicFile.identity($0) ?? "path " + $0 }
+        if Set(ids).count != ids.count {
+            throw InputError("--out, --cov-out and --report must be different files")
+        }
+        for (flag, input) in [("--x-train", xTrain), ("--y-train", yTrain), ("--x-test", xTest)] {
+            if let i = AtomicFile.identity(input), let k = ids.firstIndex(of: i) {
+                throw InputError("\(destinations[k]) is the input \(flag) \(input); write the outputs elsewhere")
+            }
         }
         return t
     }
@@ -242,12 +249,15 @@ public struct PredictOptions: ParsableArguments {
             jitter: jitter == .auto ? JitterSchedule() : nil, packed: solver == .packed)
     }
 
-    /// A non-finite mean or covariance from finite inputs is an error, not an output.
+    /// A non-finite mean or covariance from finite inputs is an error, not an output; so is a
+    /// value that a float32 .npy output would turn into ±∞.
     public func checkFinite(mean: Matrix, covariance: Matrix?) throws {
-        for (name, m) in [("mean", mean), ("covariance", covariance)] {
-            if let m, let k = m.storage.firstIndex(where: { !$0.isFinite }) {
+        for (name, m, path) in [("mean", mean, out), ("covariance", covariance, covOut ?? "")] {
+            guard let m else { continue }
+            if let k = m.storage.firstIndex(where: { !$0.isFinite }) {
                 throw InputError("the \(name) is not finite at row \(k / m.columns + 1) column \(k % m.columns + 1) although the inputs are finite; scale the inputs down or add a ridge")
             }
+            try CSV.checkFitsFloat32(m, what: "the \(name)", path: path, type: npyDtype)
         }
     }
 

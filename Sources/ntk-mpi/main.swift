@@ -58,7 +58,10 @@ struct MPIPredictCommand: ParsableCommand {
         guard parts.count == 2, let r = parts[0], let c = parts[1], r >= 1, c >= 1 else {
             throw InputError("--grid must be ROWSxCOLUMNS, e.g. 2x4 (got '\(grid)')")
         }
-        guard r * c == p else { throw InputError("--grid \(grid) has \(r * c) processes but the job has \(p) ranks") }
+        let (product, overflow) = r.multipliedReportingOverflow(by: c)
+        guard !overflow, product == p else {
+            throw InputError("--grid \(grid) has \(overflow ? "more than \(Int.max)" : "\(product)") processes but the job has \(p) ranks")
+        }
         return (r, c)
     }
 
@@ -69,8 +72,11 @@ struct MPIPredictCommand: ParsableCommand {
         // found before any distributed work.
         var inputs: PredictInputs?
         try MPI.agreeing { if rank == 0 {
-            guard blockSize >= 1 else { throw InputError("--block-size must be at least 1 (got \(blockSize))") }
-            if let threads, threads < 1 { throw InputError("--threads must be at least 1 (got \(threads))") }
+            // ScaLAPACK takes 32-bit integers; a block larger than any matrix it can hold is an error.
+            guard blockSize >= 1, blockSize <= Int(Int32.max) else {
+                throw InputError("--block-size must be between 1 and \(Int32.max) (got \(blockSize))")
+            }
+            if let threads, threads < 1 || threads > 1024 { throw InputError("--threads must be between 1 and 1024 (got \(threads))") }
             _ = try gridShape(ranks: ranks)
             _ = try options.checked()
             inputs = try options.loadInputs()

@@ -68,9 +68,17 @@ struct CommonOptions: ParsableArguments {
         guard depth >= 1 else { throw InputError("--depth must be at least 1 (got \(depth))") }
         guard bStd.isFinite else { throw InputError("--b-std (--beta) must be a finite number") }
         guard wStd.isFinite else { throw InputError("--w-std must be a finite number") }
+        if parametrization == .authorsCode && abs(bStd) > 1 {
+            throw InputError("--parametrization authors-code needs |--b-std| ≤ 1: its weight variance is σ_w²·(1 − β²) (got β = \(bStd))")
+        }
         // The destination is checked before any work, not after the computation.
         if let out {
             do { try AtomicFile.checkWritable(out) } catch { throw InputError("\(error)") }
+            for input in [x1] + (x2.map { [$0] } ?? []) {
+                if let i = AtomicFile.identity(input), i == AtomicFile.identity(out) {
+                    throw InputError("--out \(out) is the input \(input); write the kernel elsewhere")
+                }
+            }
         }
         let a = try CSV.readMatrix(x1)
         try CSV.checkNorms(a, x1)
@@ -91,6 +99,7 @@ struct CommonOptions: ParsableArguments {
         if let k = m.storage.firstIndex(where: { !$0.isFinite }) {
             throw InputError("the kernel is not finite at row \(k / m.columns + 1) column \(k % m.columns + 1) (\(m.storage[k])) although \(inputs) are finite; the inputs are too large for this depth (scale them down)")
         }
+        if let out { try CSV.checkFitsFloat32(m, what: "the kernel", path: out, type: npyDtype) }
         do {
             if let out { try MatrixFile.write(m, to: out, npyType: npyDtype.dtype) } else { try MatrixFile.writeCSVToStandardOutput(m) }
         } catch { throw InputError("\(error)") }

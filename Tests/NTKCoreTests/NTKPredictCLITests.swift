@@ -135,4 +135,53 @@ extension NTKCLITests {
         XCTAssertEqual(r.status, 2, r.stderr)
         XCTAssertEqual(try String(contentsOfFile: mean, encoding: .utf8), "previous mean\n")
     }
+
+    /// Hostile inputs and destinations found by a probe on 2026-12-03: each is one line on
+    /// stderr, exit 2, nothing written and no directory created (or, for a pipe, written).
+    func testHostileInputsAndDestinations() throws {
+        let (x, y, xt) = predictProblem()
+        let xp = try writeNPY("x.npy", x), yp = try writeNPY("y.npy", y), tp = try writeNPY("xt.npy", xt)
+        let inputs = ["predict", "--x-train", xp, "--y-train", yp, "--x-test", tp, "--quiet"]
+        let mean = tmp.appendingPathComponent("mean.npy").path
+        let link = tmp.appendingPathComponent("link.npy").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: mean)
+        let dotted = tmp.path + "/./mean.npy"
+        let fresh = tmp.appendingPathComponent("new/sub/mean.npy").path
+        let noRows = try writeNPY("norows.npy", Matrix(rows: 0, columns: 3))
+        let noColumns = try writeNPY("nocolumns.npy", Matrix(rows: 12, columns: 0))
+        var nulHeader = [UInt8](NPY.encode(x))
+        replaceBytes(&nulHeader, "'<f8'", "'<f\u{0}'")
+        let nul = tmp.appendingPathComponent("nul.npy").path
+        try Data(nulHeader).write(to: URL(fileURLWithPath: nul))
+        let huge = try write("huge.csv", "1e20,1e20,1e20\n1,2,3\n")
+        let cases: [(String, [String], String)] = [
+            ("the same file by another name", inputs + ["--out", mean, "--cov-out", dotted], "must be different files"),
+            ("the same file through a link", inputs + ["--out", mean, "--cov-out", link], "must be different files"),
+            ("an output over an input", inputs + ["--out", mean, "--report", xp], "is the input --x-train"),
+            ("no rows", ["predict", "--x-train", noRows, "--y-train", yp, "--x-test", tp, "--out", mean], "is empty (0×3)"),
+            ("no columns", ["predict", "--x-train", xp, "--y-train", noColumns, "--x-test", tp, "--out", mean], "is empty (12×0)"),
+            ("a NUL in the header", ["predict", "--x-train", nul, "--y-train", yp, "--x-test", tp, "--out", mean], "\\x00"),
+            ("no input, fresh directory", ["predict", "--x-train", tmp.appendingPathComponent("none.npy").path,
+                                           "--y-train", yp, "--x-test", tp, "--out", fresh], "none.npy"),
+            ("float32 overflow", ["kernel", "--depth", "2", "--x1", huge, "--out", mean, "--npy-dtype", "float32"], "beyond float32's range"),
+            ("negative weight variance", ["kernel", "--depth", "2", "--x1", huge, "--b-std", "1.5",
+                                          "--parametrization", "authors-code", "--out", mean], "needs |--b-std| ≤ 1"),
+            ("no columns, empirical", ["empirical", "--depth", "2", "--width", "3", "--x1", noColumns, "--out", mean], "is empty (12×0)"),
+        ]
+        for (what, args, message) in cases {
+            try "previous mean\n".write(toFile: mean, atomically: true, encoding: .utf8)
+            let r = try run(args)
+            XCTAssertEqual(r.status, 2, "\(what): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(what): stderr was \(r.stderr)")
+            XCTAssertTrue(r.stderr.hasPrefix("ntk: error: ") && r.stderr.contains(message), "\(what): \(r.stderr)")
+            XCTAssertFalse(r.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(what): raw control byte in \(r.stderr)")
+            XCTAssertEqual(try String(contentsOfFile: mean, encoding: .utf8), "previous mean\n", "\(what): MEAN touched")
+            XCTAssertEqual(try NPY.readMatrix(xp), x, "\(what): an input was touched")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: tmp.appendingPathComponent("new").path), "\(what): directory created")
+        }
+        // /dev/stdout is a link to a pipe here (no path of its own): written in place.
+        let piped = try run(inputs + ["--out", "/dev/stdout"])
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        XCTAssertEqual(piped.stdout.split(separator: "\n").count, xt.rows, piped.stdout)
+    }
 }

@@ -146,6 +146,10 @@ final class NTKMPITests: XCTestCase {
             ("shape mismatch", ["--x-train", inputs[1], "--y-train", short, "--x-test", inputs[5]], "shape mismatch"),
             ("does not fit", ["--x-train", big, "--y-train", big, "--x-test", big], "needs about"),
             ("32-bit indices", ["--x-train", huge, "--y-train", huge, "--x-test", huge], "32-bit integers"),
+            // Until 2026-12-03 these trapped (Int32 conversion, Int overflow) instead of refusing.
+            ("block beyond Int32", inputs + ["--block-size", "2147483648"], "--block-size must be between 1 and"),
+            ("grid overflowing Int", inputs + ["--grid", "4294967296x4294967296"], "processes but the job has 2 ranks"),
+            ("absurd threads", inputs + ["--threads", "9223372036854775807"], "--threads must be between 1 and 1024"),
         ]
         for (k, _) in cases.enumerated() {
             try "previous mean\n".write(toFile: path("mean-\(k).csv"), atomically: true, encoding: .utf8)
@@ -154,7 +158,8 @@ final class NTKMPITests: XCTestCase {
         // --jitter auto: the same jitter (reported on stderr) and predictions as ntk predict.
         let jittered = inputs + singular + ["--jitter", "auto", "--quiet"]
         let runs = try launch(cases.enumerated().map { k, c in
-            try mpirun(2, ["predict"] + c.1 + ["--out", path("mean-\(k).csv"), "--cov-out", path("cov-\(k).csv"), "--block-size", "8", "--quiet"])
+            // The case's options last: a repeated option takes its last value (--block-size).
+            try mpirun(2, ["predict", "--out", path("mean-\(k).csv"), "--cov-out", path("cov-\(k).csv"), "--block-size", "8", "--quiet"] + c.1)
         } + [(try executable("ntk"), ["predict"] + jittered + ["--out", path("m.npy")]),
              try mpirun(4, ["predict"] + jittered + ["--out", path("m4.npy"), "--block-size", "8"])])
         for (k, (what, _, message)) in cases.enumerated() {

@@ -46,7 +46,17 @@ public enum AtomicFile {
         var resolved = path
         if (st.st_mode & S_IFMT) == S_IFLNK {
             guard let rp = realpath(path, nil) else {
-                throw OutputError(path: path, reason: "symbolic link to a missing target (\(String(cString: strerror(errno))))")
+                // /dev/stdout → /proc/self/fd/1 → "pipe:[…]" has no path, but it opens: a
+                // link whose target stat()s as a FIFO, socket or device is written in place.
+                let why = String(cString: strerror(errno))
+                var target = stat()
+                if stat(path, &target) == 0 {
+                    switch target.st_mode & S_IFMT {
+                    case S_IFREG, S_IFDIR, S_IFLNK: break
+                    default: return .stream(path: path)
+                    }
+                }
+                throw OutputError(path: path, reason: "symbolic link to a missing target (\(why))")
             }
             resolved = String(cString: rp)
             free(rp)
@@ -61,20 +71,58 @@ public enum AtomicFile {
         }
     }
 
-    /// Checks, before any work is done, that `path` can be written: the directory exists or can
-    /// be created and accepts a new file, or the device/FIFO is writable.
+    /// Checks, before any work is done, that `path` can be written: the device/FIFO is writable,
+    /// or the file's directory accepts a new file (a directory that does not exist yet: its
+    /// nearest existing ancestor is a writable directory), and the temporary's name fits.
+    /// Nothing is created: a run that fails later leaves no new directory behind.
     public static func checkWritable(_ path: String) throws {
         switch try resolve(path) {
         case .stream(let p):
             if access(p, W_OK) != 0 { throw OutputError(path: path, reason: String(cString: strerror(errno))) }
         case .regular(let p):
-            let dir = try makeDirectory(for: p, reported: path)
-            let probe = dir + "/.ntk-write-probe.tmp-\(getpid())"
-            let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644)
-            if fd < 0 { throw OutputError(path: path, reason: "directory \(dir) is not writable (\(String(cString: strerror(errno))))") }
-            close(fd)
-            unlink(probe)
+            let name = URL(fileURLWithPath: temporaryPath(for: p)).lastPathComponent
+            if name.utf8.count > Int(NAME_MAX) {
+                throw OutputError(path: path, reason: "the file name is too long for its temporary '.NAME.tmp-PID' (at most \(Int(NAME_MAX) - (name.utf8.count - URL(fileURLWithPath: p).lastPathComponent.utf8.count)) bytes)")
+            }
+            let parent = URL(fileURLWithPath: p).deletingLastPathComponent().path
+            var st = stat()
+            if stat(parent, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+                // The directory exists: create and remove a probe file (access() alone passes
+                // for root in /proc or /sys, where no file can be created).
+                let probe = parent + "/.ntk-write-probe.tmp-\(getpid())"
+                let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644)
+                if fd < 0 { throw OutputError(path: path, reason: "directory \(parent) is not writable (\(String(cString: strerror(errno))))") }
+                close(fd)
+                unlink(probe)
+                return
+            }
+            var dir = parent
+            while stat(dir, &st) != 0 {
+                guard errno == ENOENT, dir != "/" else {
+                    throw OutputError(path: path, reason: "cannot create directory \(dir) (\(String(cString: strerror(errno))))")
+                }
+                dir = URL(fileURLWithPath: dir).deletingLastPathComponent().path
+            }
+            guard (st.st_mode & S_IFMT) == S_IFDIR else {
+                throw OutputError(path: path, reason: "\(dir) is not a directory")
+            }
+            if access(dir, W_OK | X_OK) != 0 {
+                throw OutputError(path: path, reason: "directory \(dir) is not writable (\(String(cString: strerror(errno))))")
+            }
         }
+    }
+
+    /// What a destination names, for telling whether two output paths are the same file: an
+    /// existing file's device and inode; for a new name, its directory's real path and the
+    /// name. Nil when `path` cannot be resolved (its writer reports why).
+    public static func identity(_ path: String) -> String? {
+        var st = stat()
+        if stat(path, &st) == 0 { return "inode \(st.st_dev):\(st.st_ino)" }
+        guard case .regular(let p)? = try? resolve(path) else { return nil }
+        let url = URL(fileURLWithPath: p)
+        var dir = url.deletingLastPathComponent().path
+        if let rp = realpath(dir, nil) { dir = String(cString: rp); free(rp) }
+        return "name " + dir + "/" + url.lastPathComponent
     }
 
     /// Checks a directory of outputs (a figure's --out) before the computation starts.

@@ -44,7 +44,7 @@ public enum MatrixCSV {
                 let shown = String(decoding: t.prefix(40), as: UTF8.self).unicodeScalars
                     .map { $0.value < 0x20 || $0.value == 0x7F ? "\\x" + String(format: "%02x", $0.value) : String($0) }.joined()
                 guard t.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-                    throw CSVError("\(name) line \(li + 1) column \(ci + 1): '\(shown)' is not a number (contains a control or non-ASCII byte)")
+                    throw CSVError("\(name) line \(li + 1) column \(ci + 1): '\(shown)' is not a number (contains a space, a control or a non-ASCII byte)")
                 }
                 guard let v = Double(String(decoding: t, as: UTF8.self)) else {
                     throw CSVError("\(name) line \(li + 1) column \(ci + 1): '\(shown)' is not a number")
@@ -61,12 +61,16 @@ public enum MatrixCSV {
     /// Reads and parses a CSV file (the file size is checked against the memory available first).
     public static func read(_ path: String) throws -> Matrix {
         var st = stat()
-        if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG {
+        guard stat(path, &st) == 0 else { throw CSVError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG:
             // Text plus the parsed doubles: at least the file size again (≥ 2 bytes per number).
             try MemoryBudget.require(bytes: Int(st.st_size) * 5, for: "reading \(path) (\(Int(st.st_size)) bytes)")
+        case S_IFDIR: throw CSVError("cannot read \(path): it is a directory")
+        default: break
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CSVError("cannot read \(path)")
+            throw CSVError("cannot read \(path): " + (access(path, R_OK) != 0 ? String(cString: strerror(errno)) : "not a regular file that can be read whole"))
         }
         return try parse([UInt8](data), name: path)
     }
