@@ -33,6 +33,14 @@ public enum ClaimKind: Sendable, Equatable {
 }
 
 /// One checked claim of a figure, as recorded in NAME.json and CLAIMS.md.
+/// Tolerances shared by several figures' claims.
+public enum SharedTolerance {
+    /// The most a slope window may be widened by the run's own standard error (3 SE): half the
+    /// distance from the n^−½ rate to a plateau (slope 0). A fault that inflates the scatter then
+    /// cannot widen a window until it admits a quantity that does not shrink at all.
+    public static let slopeNoiseWideningCap = 0.25
+}
+
 public struct Claim: Codable, Sendable, Equatable {
     /// The docs/SPEC.md §4 row (e.g. "6", "6b").
     public var id: String

@@ -237,10 +237,10 @@ public enum Fig7PNTKApproximation {
 
     static func rateClaim(_ id: String, _ statement: String, quantity: String,
                           _ s: (slope: Double, standardError: Double, geometricMeans: [Double])) -> Claim {
-        let half = max(rateWindowFloor, rateWindowStandardErrors * s.standardError)
+        let half = min(SharedTolerance.slopeNoiseWideningCap, max(rateWindowFloor, rateWindowStandardErrors * s.standardError))
         return .inRange(id, statement, source: .pntk, kind: .prediction, quantity: quantity, measured: s.slope,
                         range: (-0.5 - half)...(-0.5 + half), expected: "−½ (n^−½, Mohamadi et al. 2023 [U] on the rate)",
-                        reason: "−½ ± max(\(fmt(rateWindowFloor)), 3 SE); slope SE from the seed scatter = \(fmt(s.standardError))")
+                        reason: "−½ ± max(\(fmt(rateWindowFloor)), 3 SE), at most \(fmt(SharedTolerance.slopeNoiseWideningCap)); slope SE from the seed scatter = \(fmt(s.standardError))")
     }
 
     static func claims(_ r: Result) -> [Claim] {
