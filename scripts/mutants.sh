@@ -45,10 +45,18 @@ selected=("$@")
 want() { [ ${#selected[@]} -eq 0 ] && return 0; local s; for s in "${selected[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
 echo "mutants: scratch copy in $scratch"
+# The scratch directory is emptied below: refuse anything that is not one this script made.
+case "$(cd "$scratch" 2>/dev/null && pwd -P)" in
+  /|"$here"|"$HOME") echo "mutants: refusing MUTANTS_DIR=$scratch (it would be emptied)"; exit 2 ;;
+esac
+if [ -d "$scratch" ] && [ -n "$(ls -A "$scratch")" ] && [ ! -e "$scratch/.ntk-mutants-scratch" ]; then
+  echo "mutants: $scratch is not empty and was not made by this script; choose another MUTANTS_DIR"; exit 2
+fi
 mkdir -p "$scratch"
+touch "$scratch/.ntk-mutants-scratch"
 # A fresh copy of the sources (the build directory stays): files deleted from the checkout must
 # not linger in the scratch copy (a stale Sources/ntk/CSV.swift once broke the build there).
-find "$scratch" -mindepth 1 -maxdepth 1 ! -name .build ! -name data ! -name build.log -exec rm -rf {} +
+find "$scratch" -mindepth 1 -maxdepth 1 ! -name .build ! -name data ! -name build.log ! -name .ntk-mutants-scratch -exec rm -rf {} +
 (cd "$here" && git ls-files -z -- . ":(exclude)data/mnist" | xargs -0 cp --parents -t "$scratch")
 mkdir -p "$scratch/data"
 [ -e "$scratch/data/mnist/train-images-idx3-ubyte.gz" ] || { rm -rf "$scratch/data/mnist"; ln -s "$here/data/mnist" "$scratch/data/mnist"; }

@@ -6,15 +6,7 @@ import NTKCore
 /// `\xNN` / `\u{FEFF}`, so the message stays one printable line.
 public struct InputError: Error, CustomStringConvertible, Sendable {
     public let message: String
-    public init(_ message: String) {
-        self.message = message.unicodeScalars.map { c in
-            switch c.value {
-            case 0..<0x20, 0x7F...0x9F: return "\\x" + String(format: "%02x", c.value)
-            case 0xFEFF: return "\\u{FEFF}"
-            default: return String(c)
-            }
-        }.joined()
-    }
+    public init(_ message: String) { self.message = escapingControlCharacters(message) }
     public var description: String { message }
 }
 

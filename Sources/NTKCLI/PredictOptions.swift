@@ -140,28 +140,28 @@ public struct PredictOptions: ParsableArguments {
     @Option(help: "ntk (gradient descent on all layers) or nngp (readout only).")
     public var kernel: PredictorKernel = .ntk
 
-    @Option(help: "Number of weight layers L (≥ 1).")
+    @Option(parsing: .unconditional, help: "Number of weight layers L (≥ 1).")
     public var depth: Int = 4
 
     @Option(help: "Hidden nonlinearity: relu, erf or identity.")
     public var activation: Activation = .relu
 
-    @Option(name: .customLong("w-std"), help: "Weight scale σ_w (neural-tangents' W_std).")
+    @Option(name: .customLong("w-std"), parsing: .unconditional, help: "Weight scale σ_w (neural-tangents' W_std).")
     public var wStd: Double = 1
 
-    @Option(name: [.customLong("b-std"), .customLong("beta")], help: "Bias scale σ_b (neural-tangents' b_std; --beta is a synonym).")
+    @Option(name: [.customLong("b-std"), .customLong("beta")], parsing: .unconditional, help: "Bias scale σ_b (neural-tangents' b_std; --beta is a synonym).")
     public var bStd: Double = 0.1
 
-    @Option(help: "Training time in steps (a number ≥ 0, or inf).")
+    @Option(parsing: .unconditional, help: "Training time in steps (a number ≥ 0, or inf).")
     public var time: String = "inf"
 
-    @Option(name: .customLong("learning-rate"), help: "Learning rate η (> 0).")
+    @Option(name: .customLong("learning-rate"), parsing: .unconditional, help: "Learning rate η (> 0).")
     public var learningRate: Double = 1
 
     @Option(help: "mean: (1/2N)Σ‖f−y‖²; sum: ½Σ‖f−y‖²; nt: neural-tangents' 1/(2NO)Σ‖f−y‖².")
     public var loss: LossOption = .mean
 
-    @Option(name: .customLong("diag-reg"), help: "Ridge r ≥ 0 on the train kernel's diagonal (× its mean diagonal unless --diag-reg-absolute).")
+    @Option(name: .customLong("diag-reg"), parsing: .unconditional, help: "Ridge r ≥ 0 on the train kernel's diagonal (× its mean diagonal unless --diag-reg-absolute).")
     public var diagReg: Double = 0
 
     @Flag(name: .customLong("diag-reg-absolute"), help: "--diag-reg is an absolute value.")
@@ -262,17 +262,32 @@ public struct PredictOptions: ParsableArguments {
     }
 
     /// Writes MEAN, COV and the report to temporaries, then renames them into place together
-    /// (a failure while staging leaves every destination untouched).
+    /// (a failure while staging leaves every destination untouched). A device or FIFO cannot
+    /// be staged, so those are written last, after every regular file is staged: a failing
+    /// regular output then delivers nothing to a pipe (only a second stream can fail after a
+    /// first one was written).
     public func publish(mean: Matrix, covariance: Matrix?, report record: PredictReport) throws {
-        do {
-            var staged = [try MatrixFile.stage(mean, to: out, npyType: npyDtype.dtype)]
-            if let covOut, let c = covariance { staged.append(try MatrixFile.stage(c, to: covOut, npyType: npyDtype.dtype)) }
-            if let report {
+        var writers: [(path: String, stage: () throws -> AtomicFile.Output)] = [
+            (out, { try MatrixFile.stage(mean, to: out, npyType: npyDtype.dtype) })]
+        if let covOut, let c = covariance {
+            writers.append((covOut, { try MatrixFile.stage(c, to: covOut, npyType: npyDtype.dtype) }))
+        }
+        if let report {
+            writers.append((report, {
                 let o = try AtomicFile.Output(path: report)
                 try o.write(Data(record.json.utf8))
                 try o.prepare()
-                staged.append(o)
-            }
+                return o
+            }))
+        }
+        func isStream(_ path: String) -> Bool {
+            if case .stream? = try? AtomicFile.resolve(path) { return true }
+            return false
+        }
+        do {
+            let ordered = writers.filter { !isStream($0.path) } + writers.filter { isStream($0.path) }
+            var staged = [AtomicFile.Output]()
+            for w in ordered { staged.append(try w.stage()) }
             for s in staged { try s.publish() }
         } catch { throw InputError("\(error)") }
     }

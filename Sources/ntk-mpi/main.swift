@@ -42,13 +42,13 @@ struct MPIPredictCommand: ParsableCommand {
 
     @OptionGroup var options: PredictOptions
 
-    @Option(name: .customLong("block-size"), help: "ScaLAPACK block size nb (≥ 1).")
+    @Option(name: .customLong("block-size"), parsing: .unconditional, help: "ScaLAPACK block size nb (≥ 1).")
     var blockSize: Int = 128
 
     @Option(help: "Process grid ROWSxCOLUMNS whose product is the number of ranks (default: the most square).")
     var grid: String?
 
-    @Option(help: "BLAS threads per rank (default: this rank's cores, shared with the other ranks on its node).")
+    @Option(parsing: .unconditional, help: "BLAS threads per rank (default: this rank's cores, shared with the other ranks on its node).")
     var threads: Int?
 
     /// The grid shape: --grid or the most square one.

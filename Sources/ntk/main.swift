@@ -36,14 +36,14 @@ struct NTKTool: ParsableCommand {
 
 /// Options shared by both subcommands.
 struct CommonOptions: ParsableArguments {
-    @Option(help: "Number of weight layers L (≥ 1).")
+    @Option(parsing: .unconditional, help: "Number of weight layers L (≥ 1).")
     var depth: Int
 
-    @Option(name: [.customLong("b-std"), .customLong("beta")],
+    @Option(name: [.customLong("b-std"), .customLong("beta")], parsing: .unconditional,
             help: "Bias scale σ_b = β (neural-tangents' b_std; --beta is a synonym).")
     var bStd: Double = 0.1
 
-    @Option(name: .customLong("w-std"), help: "Weight scale σ_w (neural-tangents' W_std; 1 in the paper).")
+    @Option(name: .customLong("w-std"), parsing: .unconditional, help: "Weight scale σ_w (neural-tangents' W_std; 1 in the paper).")
     var wStd: Double = 1
 
     @Option(help: "Hidden nonlinearity: relu, erf or identity.")
@@ -141,13 +141,13 @@ struct EmpiricalCommand: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(help: "Hidden width n (≥ 1).")
+    @Option(parsing: .unconditional, help: "Hidden width n (≥ 1).")
     var width: Int
 
-    @Option(help: "Seed of the parameter draw.")
+    @Option(parsing: .unconditional, help: "Seed of the parameter draw.")
     var seed: UInt64 = 0
 
-    @Option(help: "Number of outputs O (≥ 1).")
+    @Option(parsing: .unconditional, help: "Number of outputs O (≥ 1).")
     var outputs: Int = 1
 
     @Option(help: "full, trace or pntk.")

@@ -179,4 +179,27 @@ final class AtomicFileTests: XCTestCase {
         }
         XCTAssertEqual(try String(contentsOfFile: dir + "/file", encoding: .utf8), "x")
     }
+
+    /// Outputs are compared as files: spellings of one file (also under a directory still to be
+    /// made, reached through a link) have one identity; a device has none; checking a path
+    /// under new directories creates nothing.
+    func testIdentityComparesFilesAndCheckCreatesNothing() throws {
+        let dir = NSTemporaryDirectory() + "ntk-atomic-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/real", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/link", withDestinationPath: dir + "/real")
+        let fresh = AtomicFile.identity(dir + "/real/new/m.npy")
+        XCTAssertNotNil(fresh)
+        for same in ["/link/new/m.npy", "/real/new/./m.npy", "/real/new/x/../m.npy", "/link/../real/new/m.npy"] {
+            XCTAssertEqual(AtomicFile.identity(dir + same), fresh, same)
+        }
+        XCTAssertNotEqual(AtomicFile.identity(dir + "/real/new/n.npy"), fresh)
+        try AtomicFile.write("x", to: dir + "/real/a.npy")
+        XCTAssertEqual(AtomicFile.identity(dir + "/link/a.npy"), AtomicFile.identity(dir + "/real/./a.npy"))
+        XCTAssertNil(AtomicFile.identity("/dev/null"))
+        try AtomicFile.checkWritable(dir + "/real/new/sub/m.npy")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/real/new"))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/real"), ["a.npy"])
+        XCTAssertEqual(escapingControlCharacters("a\nb\u{1B}[2J\u{FEFF}"), "a\\x0ab\\x1b[2J\\u{FEFF}")
+    }
 }

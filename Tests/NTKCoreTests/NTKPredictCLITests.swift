@@ -167,6 +167,9 @@ extension NTKCLITests {
             ("negative weight variance", ["kernel", "--depth", "2", "--x1", huge, "--b-std", "1.5",
                                           "--parametrization", "authors-code", "--out", mean], "needs |--b-std| ≤ 1"),
             ("no columns, empirical", ["empirical", "--depth", "2", "--width", "3", "--x1", noColumns, "--out", mean], "is empty (12×0)"),
+            // A negative number after a space is the option's value, not "missing value".
+            ("negative depth after a space", ["kernel", "--depth", "-1", "--x1", huge, "--out", mean], "--depth must be at least 1 (got -1)"),
+            ("negative time after a space", inputs + ["--time", "-1", "--out", mean], "--time must be a non-negative number"),
         ]
         for (what, args, message) in cases {
             try "previous mean\n".write(toFile: mean, atomically: true, encoding: .utf8)

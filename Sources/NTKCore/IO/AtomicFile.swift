@@ -106,23 +106,45 @@ public enum AtomicFile {
             guard (st.st_mode & S_IFMT) == S_IFDIR else {
                 throw OutputError(path: path, reason: "\(dir) is not a directory")
             }
-            if access(dir, W_OK | X_OK) != 0 {
-                throw OutputError(path: path, reason: "directory \(dir) is not writable (\(String(cString: strerror(errno))))")
+            // The directories to come will be made in `dir`: probe it as above.
+            let probe = dir + "/.ntk-write-probe.tmp-\(getpid())"
+            let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644)
+            if fd < 0 {
+                throw OutputError(path: path, reason: "cannot create directory \(parent): \(dir) is not writable (\(String(cString: strerror(errno))))")
             }
+            close(fd)
+            unlink(probe)
         }
     }
 
-    /// What a destination names, for telling whether two output paths are the same file: an
-    /// existing file's device and inode; for a new name, its directory's real path and the
-    /// name. Nil when `path` cannot be resolved (its writer reports why).
+    /// What a regular destination names, for telling whether two output paths are the same
+    /// file: an existing file's device and inode; for a new name, the real path of its nearest
+    /// existing ancestor directory followed by the rest of the path, with "." and ".." resolved.
+    /// Nil for a device, FIFO or socket (a terminal or a pipe may rightly take two outputs) and
+    /// when `path` cannot be resolved (its writer reports why).
     public static func identity(_ path: String) -> String? {
-        var st = stat()
-        if stat(path, &st) == 0 { return "inode \(st.st_dev):\(st.st_ino)" }
         guard case .regular(let p)? = try? resolve(path) else { return nil }
-        let url = URL(fileURLWithPath: p)
-        var dir = url.deletingLastPathComponent().path
-        if let rp = realpath(dir, nil) { dir = String(cString: rp); free(rp) }
-        return "name " + dir + "/" + url.lastPathComponent
+        var st = stat()
+        if stat(p, &st) == 0 { return "inode \(st.st_dev):\(st.st_ino)" }
+        // Components as strings (URL would keep "new/.." as it is when "new" does not exist).
+        let absolute = p.hasPrefix("/") ? p : FileManager.default.currentDirectoryPath + "/" + p
+        var head = absolute.split(separator: "/").map(String.init)
+        var rest = [String]()
+        while !head.isEmpty {
+            rest.insert(head.removeLast(), at: 0)
+            guard let rp = realpath("/" + head.joined(separator: "/"), nil) else { continue }
+            var base = String(cString: rp).split(separator: "/").map(String.init)
+            free(rp)
+            for c in rest {
+                switch c {
+                case ".": continue
+                case "..": if !base.isEmpty { base.removeLast() }
+                default: base.append(c)
+                }
+            }
+            return "name /" + base.joined(separator: "/")
+        }
+        return "name " + absolute
     }
 
     /// Checks a directory of outputs (a figure's --out) before the computation starts.
@@ -278,7 +300,21 @@ public enum AtomicFile {
     }
 }
 
-/// Writes a line to standard error (fd 2). Swift 6 forbids the C `stderr` global.
+/// Writes a line to standard error (fd 2). Swift 6 forbids the C `stderr` global. Control
+/// characters (a newline or escape sequence from a hostile name or header) are shown as `\xNN`,
+/// so every message stays one printable line.
 public func printErr(_ s: String) {
-    FileHandle.standardError.write(Data((s + "\n").utf8))
+    FileHandle.standardError.write(Data((escapingControlCharacters(s) + "\n").utf8))
+}
+
+/// `s` with C0/C1 control characters shown as `\xNN` and a byte-order mark as `\u{FEFF}`.
+public func escapingControlCharacters(_ s: String) -> String {
+    guard s.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.value == 0xFEFF }) else { return s }
+    return s.unicodeScalars.map { c in
+        switch c.value {
+        case 0..<0x20, 0x7F...0x9F: return "\\x" + String(format: "%02x", c.value)
+        case 0xFEFF: return "\\u{FEFF}"
+        default: return String(c)
+        }
+    }.joined()
 }
