@@ -22,7 +22,7 @@ struct Lee2018: ParsableCommand {
         test digits. The kernel is the exact arc-cosine ReLU NNGP with L = hidden layers + 1 weight \
         layers (theirs is a lookup-table interpolation). The NTK-GP at t = ∞ with the same σ_w, σ_b and \
         depth is reported next to it (Table 1 has no NTK). Paper scale: the three NNGP rows and the NTK \
-        at 1k and 10k, about 9 minutes on 2 cores (522–543 s in the runs of 2026-12-03; the 50k row builds and \
+        at 1k and 10k, about 9 minutes on 2 cores (522–543 s in the runs of 2026-12-03, 527 s in the committed one; the 50k row builds and \
         factorises a packed 50 000² matrix, 10 GB, in about 8 minutes); --ntk-max-train 50000 adds the 50k NTK, a second such \
         factorisation (about 17 minutes in all). Quick scale: the 1k row only. Needs MNIST in \
         data/mnist (or NTK_DATA_DIR). Writes \
