@@ -38,7 +38,7 @@ faults=(
   "20|fig6's float32 training never writes the trained weights back|Sources/NTKCore/Network/TwoLayerReLU.swift|s/for i in 0\.\.<dst\.count \{ dst\[i\] = Double\(src\[i\]\) \}/for i in 0..<0 { dst[i] = Double(src[i]) }/|TwoLayerReLUTests|testFig6Quick"
   "21|the parallel finiteness scan before dpftrf misses the last entry of each range|Sources/NTKCore/LinearAlgebra/Parallel.swift|s/for k in ranges\[c\] \{ ok = ok/for k in ranges[c].dropLast() { ok = ok/|RFPTests"
   "22|a non-finite packed kernel reported as a failed first minor (so every jitter is tried)|Sources/NTKCore/LinearAlgebra/RFP.swift|s/throw LinearAlgebraError\.nonFinite\(\x22train kernel \(plus ridge\)\x22\)/return 1/|RFPTests|testPredictBadInputIsOneLineExitTwoNothingWritten"
-  "23|ntk predict compares its outputs as strings (./a.npy or a link passes, and overwrites --out before failing)|Sources/NTKCLI/PredictOptions.swift|s/destinations\.map \{ AtomicFile\.identity\(\\\$0\) \?\? \x22path \x22 \+ \\\$0 \}/destinations.map { \x22path \x22 + \\\$0 }/|testHostileInputsAndDestinations"
+  "23|ntk predict compares its outputs as strings (./a.npy or a link passes, and overwrites --out before failing)|Sources/NTKCLI/Destinations.swift|s/outputs\.map \{ AtomicFile\.identity\(\\\$0\.path\) \?\? \x22path \x22 \+ \\\$0\.path \}/outputs.map { \x22path \x22 + \\\$0.path }/|testHostileInputsAndDestinations"
 )
 
 selected=("$@")

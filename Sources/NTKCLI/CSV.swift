@@ -1,12 +1,11 @@
 import Foundation
 import NTKCore
 
-/// A bad-input error of the `ntk` and `ntk-mpi` tools: printed as one line on stderr, exit code 2.
-/// Control characters and byte-order marks (from a hostile file name or header) are shown as
-/// `\xNN` / `\u{FEFF}`, so the message stays one printable line.
+/// A bad-input error of the `ntk` and `ntk-mpi` tools: printed as one line on stderr, exit code 2
+/// (by `printErr`, which shows control characters from a hostile name or header as `\xNN`).
 public struct InputError: Error, CustomStringConvertible, Sendable {
     public let message: String
-    public init(_ message: String) { self.message = escapingControlCharacters(message) }
+    public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
 

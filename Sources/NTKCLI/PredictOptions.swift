@@ -205,22 +205,10 @@ public struct PredictOptions: ParsableArguments {
         guard learningRate.isFinite, learningRate > 0 else { throw InputError("--learning-rate must be a positive number (got \(learningRate))") }
         guard diagReg.isFinite, diagReg >= 0 else { throw InputError("--diag-reg must be a non-negative number (got \(diagReg))") }
         let t = try parsedTime()
-        var destinations = [out]
-        if let covOut { destinations.append(covOut) }
-        if let report { destinations.append(report) }
-        for d in destinations {
-            do { try AtomicFile.checkWritable(d) } catch { throw InputError("\(error)") }
-        }
-        // Compared as files, not as strings: "a.npy", "./a.npy" and a link to it are one file.
-        let ids = destinations.map { AtomicFile.identity($0) ?? "path " + $0 }
-        if Set(ids).count != ids.count {
-            throw InputError("--out, --cov-out and --report must be different files")
-        }
-        for (flag, input) in [("--x-train", xTrain), ("--y-train", yTrain), ("--x-test", xTest)] {
-            if let i = AtomicFile.identity(input), let k = ids.firstIndex(of: i) {
-                throw InputError("\(destinations[k]) is the input \(flag) \(input); write the outputs elsewhere")
-            }
-        }
+        var outputs = [(flag: "--out", path: out)]
+        if let covOut { outputs.append(("--cov-out", covOut)) }
+        if let report { outputs.append(("--report", report)) }
+        try checkDestinations(outputs, inputs: [("--x-train", xTrain), ("--y-train", yTrain), ("--x-test", xTest)])
         return t
     }
 

@@ -73,12 +73,7 @@ struct CommonOptions: ParsableArguments {
         }
         // The destination is checked before any work, not after the computation.
         if let out {
-            do { try AtomicFile.checkWritable(out) } catch { throw InputError("\(error)") }
-            for input in [x1] + (x2.map { [$0] } ?? []) {
-                if let i = AtomicFile.identity(input), i == AtomicFile.identity(out) {
-                    throw InputError("--out \(out) is the input \(input); write the kernel elsewhere")
-                }
-            }
+            try checkDestinations([("--out", out)], inputs: [("--x1", x1)] + (x2.map { [("--x2", $0)] } ?? []))
         }
         let a = try CSV.readMatrix(x1)
         try CSV.checkNorms(a, x1)

@@ -80,23 +80,16 @@ public enum AtomicFile {
         case .stream(let p):
             if access(p, W_OK) != 0 { throw OutputError(path: path, reason: String(cString: strerror(errno))) }
         case .regular(let p):
-            let name = URL(fileURLWithPath: temporaryPath(for: p)).lastPathComponent
-            if name.utf8.count > Int(NAME_MAX) {
-                throw OutputError(path: path, reason: "the file name is too long for its temporary '.NAME.tmp-PID' (at most \(Int(NAME_MAX) - (name.utf8.count - URL(fileURLWithPath: p).lastPathComponent.utf8.count)) bytes)")
+            let name = URL(fileURLWithPath: p).lastPathComponent.utf8.count
+            let temporary = URL(fileURLWithPath: temporaryPath(for: p)).lastPathComponent.utf8.count
+            if temporary > Int(NAME_MAX) {
+                throw OutputError(path: path, reason: "the file name is too long for its temporary '.NAME.tmp-PID' (at most \(Int(NAME_MAX) - (temporary - name)) bytes)")
             }
+            // The nearest existing ancestor: the file's directory, or the one in which the
+            // missing directories will be made when the outputs are written.
             let parent = URL(fileURLWithPath: p).deletingLastPathComponent().path
-            var st = stat()
-            if stat(parent, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
-                // The directory exists: create and remove a probe file (access() alone passes
-                // for root in /proc or /sys, where no file can be created).
-                let probe = parent + "/.ntk-write-probe.tmp-\(getpid())"
-                let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644)
-                if fd < 0 { throw OutputError(path: path, reason: "directory \(parent) is not writable (\(String(cString: strerror(errno))))") }
-                close(fd)
-                unlink(probe)
-                return
-            }
             var dir = parent
+            var st = stat()
             while stat(dir, &st) != 0 {
                 guard errno == ENOENT, dir != "/" else {
                     throw OutputError(path: path, reason: "cannot create directory \(dir) (\(String(cString: strerror(errno))))")
@@ -106,11 +99,14 @@ public enum AtomicFile {
             guard (st.st_mode & S_IFMT) == S_IFDIR else {
                 throw OutputError(path: path, reason: "\(dir) is not a directory")
             }
-            // The directories to come will be made in `dir`: probe it as above.
+            // Create and remove a probe file there (access() alone passes for root in /proc or
+            // /sys, where no file can be created).
             let probe = dir + "/.ntk-write-probe.tmp-\(getpid())"
             let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644)
             if fd < 0 {
-                throw OutputError(path: path, reason: "cannot create directory \(parent): \(dir) is not writable (\(String(cString: strerror(errno))))")
+                let why = String(cString: strerror(errno))
+                throw OutputError(path: path, reason: dir == parent ? "directory \(dir) is not writable (\(why))"
+                                                                    : "cannot create directory \(parent): \(dir) is not writable (\(why))")
             }
             close(fd)
             unlink(probe)

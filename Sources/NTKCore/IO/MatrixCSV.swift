@@ -41,8 +41,7 @@ public enum MatrixCSV {
                 var t = f[...]
                 while let c = t.first, c == 0x20 || c == 0x09 { t = t.dropFirst() }
                 while let c = t.last, c == 0x20 || c == 0x09 { t = t.dropLast() }
-                let shown = String(decoding: t.prefix(40), as: UTF8.self).unicodeScalars
-                    .map { $0.value < 0x20 || $0.value == 0x7F ? "\\x" + String(format: "%02x", $0.value) : String($0) }.joined()
+                let shown = escapingControlCharacters(String(decoding: t.prefix(40), as: UTF8.self))
                 guard t.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
                     throw CSVError("\(name) line \(li + 1) column \(ci + 1): '\(shown)' is not a number (contains a space, a control or a non-ASCII byte)")
                 }
